@@ -1,0 +1,215 @@
+//! The one error type of the library, shared by the decoder, the tally and
+//! the client. In JS it becomes a real `Error` named `B24VoteError`.
+
+use std::fmt;
+
+/// What went wrong, as a stable code. Portal errors keep the portal's code
+/// exactly as sent (`"ATTACH_NOT_FOUND"`, `"403"`, `""`, …).
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The portal answered with an error envelope; the code as sent.
+    Portal(String),
+    /// fetch failed: DNS, connection refused or reset, CORS.
+    Network,
+    /// `timeoutMs` ran out before the call settled.
+    Timeout,
+    /// The caller's `AbortSignal` fired.
+    Aborted,
+    /// The body was not JSON, or JSON of the wrong shape.
+    Decode,
+    /// Well-formed JSON, but not the result this method returns
+    /// (e.g. `{"result": []}` where an attach is expected).
+    UnexpectedResult,
+    /// Bad input from the caller; nothing was sent.
+    InvalidArgument,
+    /// A token refresh failed or did not answer in time.
+    AuthRefreshFailed,
+}
+
+/// A failed call or decode.
+///
+/// `Debug` and `Display` print only the code, status, method and
+/// description; the client never puts a token or webhook code into any of
+/// them (see `redact`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    status: u16,
+    description: String,
+    method: Option<&'static str>,
+}
+
+impl Error {
+    /// An error of `kind` with a human-readable description.
+    pub fn new(kind: ErrorKind, description: impl Into<String>) -> Self {
+        Error {
+            kind,
+            status: 0,
+            description: description.into(),
+            method: None,
+        }
+    }
+
+    /// An error the portal reported in its `{"error", "error_description"}` envelope.
+    pub fn portal(code: impl Into<String>, description: impl Into<String>, status: u16) -> Self {
+        Error::new(ErrorKind::Portal(code.into()), description).with_status(status)
+    }
+
+    pub(crate) fn decode(description: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Decode, description)
+    }
+
+    pub(crate) fn invalid_argument(description: impl Into<String>) -> Self {
+        Error::new(ErrorKind::InvalidArgument, description)
+    }
+
+    /// The same error, tagged with the HTTP status it came with.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// The same error, tagged with the REST method that produced it.
+    pub fn with_method(mut self, method: &'static str) -> Self {
+        self.method = Some(method);
+        self
+    }
+
+    /// The kind, for matching in Rust.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The stable code: the portal's own, or one of ours in SCREAMING_CASE.
+    pub fn code(&self) -> &str {
+        match &self.kind {
+            ErrorKind::Portal(code) => code,
+            ErrorKind::Network => "NETWORK_ERROR",
+            ErrorKind::Timeout => "TIMEOUT",
+            ErrorKind::Aborted => "ABORTED",
+            ErrorKind::Decode => "DECODE_ERROR",
+            ErrorKind::UnexpectedResult => "UNEXPECTED_RESULT",
+            ErrorKind::InvalidArgument => "INVALID_ARGUMENT",
+            ErrorKind::AuthRefreshFailed => "AUTH_REFRESH_FAILED",
+        }
+    }
+
+    /// HTTP status of the response, 0 when there was none.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// What happened, in words.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The REST method, when the error came from a call.
+    pub fn method(&self) -> Option<&'static str> {
+        self.method
+    }
+
+    /// Whether the same call may succeed if tried again later: rate and
+    /// operating limits, server-side failures, the network and timeouts.
+    /// Hard errors (not found, access denied, bad input) are not.
+    pub fn retryable(&self) -> bool {
+        match &self.kind {
+            ErrorKind::Portal(code) => {
+                matches!(
+                    code.as_str(),
+                    "QUERY_LIMIT_EXCEEDED" | "OPERATION_TIME_LIMIT" | "INTERNAL_SERVER_ERROR"
+                ) || (code != "OVERLOAD_LIMIT" && code != "PORTAL_DELETED" && self.status >= 500)
+            }
+            ErrorKind::Network | ErrorKind::Timeout => true,
+            ErrorKind::Decode => self.status >= 500,
+            ErrorKind::Aborted
+            | ErrorKind::UnexpectedResult
+            | ErrorKind::InvalidArgument
+            | ErrorKind::AuthRefreshFailed => false,
+        }
+    }
+
+    /// The message of the JS `Error`: `CODE: description`, plus the method.
+    pub fn message(&self) -> String {
+        self.to_string()
+    }
+
+    /// Replaces every occurrence of each secret in the description.
+    /// The client calls this on anything that came from outside (a fetch
+    /// error's text may quote the URL, which holds a webhook code).
+    pub(crate) fn redact(mut self, secrets: &[&str]) -> Self {
+        self.description = redact(&self.description, secrets);
+        self
+    }
+}
+
+/// `text` with each non-empty secret replaced by `***`.
+pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        if out.contains(secret) {
+            out = out.replace(secret, "***");
+        }
+    }
+    out
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = if self.code().is_empty() {
+            "ERROR"
+        } else {
+            self.code()
+        };
+        write!(f, "{code}: {}", self.description)?;
+        if let Some(method) = self.method {
+            write!(f, " ({method})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_retryability() {
+        let limit = Error::portal("QUERY_LIMIT_EXCEEDED", "Too many requests", 503);
+        assert_eq!(limit.code(), "QUERY_LIMIT_EXCEEDED");
+        assert!(limit.retryable());
+        let missing = Error::portal("ATTACH_NOT_FOUND", "Attach not found", 400);
+        assert!(!missing.retryable());
+        assert!(Error::portal("", "boom", 502).retryable());
+        assert!(!Error::portal("PORTAL_DELETED", "gone", 500).retryable());
+        assert!(!Error::decode("x").retryable());
+        assert!(Error::decode("html page").with_status(500).retryable());
+        assert_eq!(Error::new(ErrorKind::Timeout, "t").code(), "TIMEOUT");
+    }
+
+    #[test]
+    fn message_names_code_and_method() {
+        let e = Error::portal("ATTACH_NOT_FOUND", "Attach not found", 400)
+            .with_method("vote.AttachedVote.recall");
+        assert_eq!(
+            e.to_string(),
+            "ATTACH_NOT_FOUND: Attach not found (vote.AttachedVote.recall)"
+        );
+        assert_eq!(Error::portal("", "To many entity ids", 400).to_string(), "ERROR: To many entity ids");
+    }
+
+    #[test]
+    fn redaction_covers_description_and_debug() {
+        let e = Error::new(ErrorKind::Network, "Failed to parse URL from https://p/rest/1/s3cr3t/x")
+            .redact(&["s3cr3t", ""]);
+        assert!(!e.description().contains("s3cr3t"));
+        assert!(!format!("{e:?}").contains("s3cr3t"));
+        assert!(e.description().contains("/rest/1/***/x"));
+    }
+}

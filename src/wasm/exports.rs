@@ -1,0 +1,94 @@
+//! Functions exported to JS as they are: the decoder and the tally.
+
+use super::convert::{error_to_js, get, to_js, whole_number};
+use crate::error::Error;
+use crate::tally::{self, TallyOptions};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("../types.d.ts");
+
+/// Decodes the body text of a REST response that carries one poll.
+#[wasm_bindgen(js_name = parseVoteResponse, unchecked_return_type = "AttachedVote")]
+pub fn parse_vote_response(body: &str) -> Result<JsValue, JsValue> {
+    let attach = crate::decode::parse_vote_response(body).map_err(|e| error_to_js(&e))?;
+    to_js(&attach)
+}
+
+/// Display percentages for vote counts, exactly as the portal's widget.
+#[wasm_bindgen(unchecked_return_type = "number[]")]
+pub fn percentages(
+    #[wasm_bindgen(unchecked_param_type = "number[]")] votes: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PercentagesOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let votes = vote_counts(&votes).map_err(|e| error_to_js(&e))?;
+    let options = tally_options(&options).map_err(|e| error_to_js(&e))?;
+    let shown = tally::percentages(&votes, options).map_err(|e| error_to_js(&e))?;
+    Ok(shown.into_iter().map(JsValue::from).collect::<js_sys::Array>().into())
+}
+
+fn vote_counts(votes: &JsValue) -> Result<Vec<u64>, Error> {
+    if !js_sys::Array::is_array(votes) {
+        return Err(Error::invalid_argument("votes must be an array of counts"));
+    }
+    js_sys::Array::from(votes)
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            whole_number(&v).ok_or_else(|| {
+                Error::invalid_argument(format!(
+                    "votes[{i}] must be a whole number ≥ 0, got {}",
+                    describe(&v)
+                ))
+            })
+        })
+        .collect()
+}
+
+fn tally_options(options: &JsValue) -> Result<TallyOptions, Error> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(TallyOptions::default());
+    }
+    if !options.is_object() {
+        return Err(Error::invalid_argument("options must be an object"));
+    }
+    let multiple = get(options, "multiple");
+    let voters = get(options, "voters");
+    let decimals = get(options, "decimals");
+    let count = |value: &JsValue, name: &str| -> Result<Option<u64>, Error> {
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        whole_number(value).map(Some).ok_or_else(|| {
+            Error::invalid_argument(format!("{name} must be a whole number ≥ 0, got {}", describe(value)))
+        })
+    };
+    let decimals = count(&decimals, "decimals")?.unwrap_or(0);
+    Ok(TallyOptions {
+        multiple: if multiple.is_undefined() {
+            false
+        } else {
+            multiple
+                .as_bool()
+                .ok_or_else(|| Error::invalid_argument("multiple must be a boolean"))?
+        },
+        voters: count(&voters, "voters")?,
+        decimals: u8::try_from(decimals)
+            .ok()
+            .filter(|d| *d <= 2)
+            .ok_or_else(|| Error::invalid_argument("decimals must be 0, 1 or 2"))?,
+    })
+}
+
+/// A short, safe rendering of a bad input value for error messages.
+fn describe(value: &JsValue) -> String {
+    if value.is_undefined() {
+        "undefined".into()
+    } else if let Some(n) = value.as_f64() {
+        format!("{n}")
+    } else if value.is_string() {
+        "a string".into()
+    } else {
+        "a non-number".into()
+    }
+}

@@ -1,0 +1,4 @@
+//! The JS boundary: exports, conversion of results and errors.
+
+mod convert;
+mod exports;
