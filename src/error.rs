@@ -138,6 +138,7 @@ impl Error {
     /// Replaces every occurrence of each secret in the description.
     /// The client calls this on anything that came from outside (a fetch
     /// error's text may quote the URL, which holds a webhook code).
+    #[allow(dead_code)] // used by the client, next
     pub(crate) fn redact(mut self, secrets: &[&str]) -> Self {
         self.description = redact(&self.description, secrets);
         self
@@ -145,6 +146,7 @@ impl Error {
 }
 
 /// `text` with each non-empty secret replaced by `***`.
+#[allow(dead_code)]
 pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_owned();
     for secret in secrets.iter().filter(|s| !s.is_empty()) {

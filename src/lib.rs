@@ -14,8 +14,9 @@ mod lenient;
 pub mod model;
 pub mod tally;
 
+/// The JS boundary (wasm32 only): exports and conversions.
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use decode::{parse_vote_response, AttachWithVoted, Voter, VoterPage};
 pub use error::{Error, ErrorKind, Result};

@@ -95,3 +95,53 @@ export interface B24VoteError extends Error {
   /** The REST method, when the error came from a call. */
   method: string | null;
 }
+
+/** Addresses one poll: by attach id, by the entity it is attached to, or by its signed id. */
+export type PollRef =
+  | { attachId: number; moduleId?: never; entityType?: never; entityId?: never; signedAttachId?: never }
+  | { moduleId: string; entityType: string; entityId: number; attachId?: never; signedAttachId?: never }
+  | { signedAttachId: string; attachId?: never; moduleId?: never; entityType?: never; entityId?: never };
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Sent to the portal so its push events can be matched to this action; generated for writes when absent. */
+  actionUuid?: string;
+  /** Aborts the call (rejects with code ABORTED). */
+  signal?: AbortSignal;
+  /** Bounds the whole call, retries and waits included (default: the client's, 30000). Rejects with TIMEOUT. */
+  timeoutMs?: number;
+}
+
+/** Per-client options. */
+export interface ClientOptions {
+  /** Default per-call timeout in ms (30000). */
+  timeoutMs?: number;
+  /** Retries after a retryable failure (3). */
+  retries?: number;
+  /** Client-side leaky bucket (default { burst: 50, perSecond: 2 }), or false for none. */
+  rateLimit?: { burst: number; perSecond: number } | false;
+  /** Allow http:// portals other than loopback. */
+  allowInsecureHttp?: boolean;
+  /** Called before every HTTP request, retries included. */
+  onRequest?: (info: { method: string; attempt: number }) => void;
+}
+
+/** A user who voted. */
+export interface Voter {
+  id: number;
+  name: string;
+  image: string | null;
+  workPosition: string | null;
+}
+
+/** OAuth credentials of an app (Node or a browser app with its own tokens). */
+export interface OAuthCredentials {
+  /** The portal, with or without scheme: "portal.bitrix24.com" or "https://portal.bitrix24.com". */
+  domain: string;
+  accessToken: string;
+  refreshToken?: string;
+  /** Unix seconds. */
+  expiresAt?: number;
+  /** Called (once, however many calls wait) when the portal says the token expired. */
+  refresh?: (refreshToken: string) => Promise<{ accessToken: string; refreshToken?: string; expiresAt?: number }>;
+}

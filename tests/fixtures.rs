@@ -1,5 +1,6 @@
 //! Every example response of the docs (fact sheet §1.4) decodes, with the
 //! values a user relies on asserted.
+#![cfg(not(target_arch = "wasm32"))]
 
 use b24_vote::decode::{decode_response, Attaches, Done};
 use b24_vote::{parse_vote_response, AttachWithVoted, AttachedVote, VoterPage};

@@ -1,4 +1,6 @@
 //! The JS boundary: exports, conversion of results and errors.
 
-mod convert;
-mod exports;
+/// Rust values to JS values and back.
+pub mod convert;
+/// Functions exported to JS as they are.
+pub mod exports;

@@ -1,0 +1,47 @@
+# b24-vote: `make demo` and `make test` are all a new user needs; each
+# installs what is missing first (see `setup`).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+TOOLS := $(CURDIR)/tools
+# npm binaryen's wasm-opt first: Debian's binaryen 108 breaks the module.
+export PATH := $(TOOLS)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export WASM_BINDGEN_TEST_WEBDRIVER_JSON := $(CURDIR)/tests/webdriver.json
+export CHROMEDRIVER := /usr/bin/chromedriver
+
+.PHONY: help setup build package size test demo bench fuzz clean
+
+help:
+	@echo "make demo   - build, start the portal emulator with the placement app, print its URL"
+	@echo "make test   - lint, then native, wasm (Node + headless Chromium) and end-to-end tests"
+	@echo "make build  - wasm-pack builds into pkg/web and pkg/node"
+	@echo "make setup  - install only what is missing (idempotent)"
+
+setup:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; fi
+	@command -v wasm-pack >/dev/null || cargo install wasm-pack --locked
+	@# Without --locked: the registry lacks a version its lock file pins.
+	@[ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] || \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
+	@[ -x $(TOOLS)/node_modules/.bin/wasm-opt ] || \
+	  npm install --prefix $(TOOLS) --no-audit --no-fund --no-save binaryen@132.0.0
+	@[ -d tests/node_modules/playwright-core ] || npm ci --prefix tests --no-audit --no-fund
+	@echo "setup: toolchain ready (wasm-bindgen $(WASM_BINDGEN_VERSION), $$(wasm-opt --version))"
+
+build: setup
+	wasm-pack build --release --target web --out-dir pkg/web --out-name b24_vote
+	wasm-pack build --release --target nodejs --out-dir pkg/node --out-name b24_vote
+
+test: setup
+	bash tests/suite.sh
+
+demo: build
+	bash tests/demo.sh
+
+clean:
+	rm -rf pkg target tools tests/node_modules tests/artifacts

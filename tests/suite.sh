@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The whole test suite, in the order `make test` promises: lint, native,
+# wasm in Node, wasm in headless Chromium, end-to-end. Each stage prints its
+# own count; a stage that ran no test fails the suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source tests/lib.sh
+
+declare -A COUNTS=()
+TOTAL_PASSED=0
+
+# Runs a stage, keeps its log, and adds up the `N passed` lines it printed.
+stage() {
+  local name=$1; shift
+  local log="target/test-logs/$name.log"
+  mkdir -p target/test-logs
+  echo "== $name: $*"
+  if ! "$@" 2>&1 | tee "$log"; then
+    echo "!! $name failed (log: $log)"; exit 1
+  fi
+  local passed failed
+  passed=$(grep -Eo '([0-9]+) passed' "$log" | awk '{s+=$1} END {print s+0}')
+  failed=$(grep -Eo '([0-9]+) failed' "$log" | awk '{s+=$1} END {print s+0}')
+  if [ "$failed" != 0 ]; then echo "!! $name: $failed failed"; exit 1; fi
+  if [ "$passed" = 0 ]; then echo "!! $name ran no test"; exit 1; fi
+  COUNTS[$name]=$passed
+  TOTAL_PASSED=$((TOTAL_PASSED + passed))
+}
+
+echo "== lint"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p b24-vote --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+stage native cargo test --workspace
+
+start_portal --rate off
+export B24_PORTAL_URL="$PORTAL_URL"
+stage wasm-node wasm-pack test --node
+WASM_BINDGEN_USE_BROWSER=1 stage wasm-chromium wasm-pack test --headless --chrome
+
+echo
+for name in native wasm-node wasm-chromium; do
+  [ -n "${COUNTS[$name]:-}" ] && printf '%-16s %s passed\n' "$name:" "${COUNTS[$name]}"
+done
+echo "total: $TOTAL_PASSED passed, 0 failed"
