@@ -1,0 +1,427 @@
+//! The `/rest/` endpoint: path and parameter parsing, faults, the leaky bucket,
+//! authentication, the operating limit, then the method, wrapped in the portal's
+//! success envelope (`result` + `time`) or error envelope (fact sheet §3).
+
+use crate::app::{lock, App};
+use crate::auth::{AuthError, Identity};
+use crate::faults::{normalize_method, FaultKind};
+use crate::methods;
+use crate::params::{self, Params};
+use crate::server::ConnKill;
+use crate::util;
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The largest request body read.
+const BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// An error answer: `{"error": code, "error_description": text}` with a status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestError {
+    pub status: StatusCode,
+    /// A string (`"ATTACH_NOT_FOUND"`, `"403"`, `""`) or, for binder errors, a number.
+    pub code: Value,
+    pub description: String,
+}
+
+impl RestError {
+    /// Any error.
+    pub fn new(status: StatusCode, code: impl Into<Value>, description: impl Into<String>) -> Self {
+        RestError {
+            status,
+            code: code.into(),
+            description: description.into(),
+        }
+    }
+
+    /// A controller error: HTTP 400, the first error only (`RestException` default).
+    pub fn controller(code: &str, description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, description)
+    }
+
+    /// The code as text, for statistics.
+    pub fn code_text(&self) -> String {
+        match &self.code {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    /// 503 `QUERY_LIMIT_EXCEEDED`.
+    pub fn query_limit() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "QUERY_LIMIT_EXCEEDED",
+            "Too many requests",
+        )
+    }
+
+    /// 429 `OPERATION_TIME_LIMIT`.
+    pub fn operation_limit() -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "OPERATION_TIME_LIMIT",
+            "Method is blocked due to operation time limit.",
+        )
+    }
+
+    /// 401 `expired_token`.
+    pub fn expired_token() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "expired_token",
+            "The access token provided has expired.",
+        )
+    }
+
+    /// 401 `NO_AUTH_FOUND`.
+    pub fn no_auth() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "NO_AUTH_FOUND",
+            "Wrong authorization data",
+        )
+    }
+
+    /// 401 `INVALID_CREDENTIALS`.
+    pub fn invalid_credentials() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "INVALID_CREDENTIALS",
+            "Invalid request credentials",
+        )
+    }
+
+    /// 404 `ERROR_METHOD_NOT_FOUND`.
+    pub fn method_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "ERROR_METHOD_NOT_FOUND",
+            "Method not found!",
+        )
+    }
+}
+
+/// A JSON response with `application/json`.
+pub fn json_response(status: StatusCode, body: &Value) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    raw_json(status, bytes)
+}
+
+fn raw_json(status: StatusCode, bytes: Vec<u8>) -> Response {
+    let mut resp = Response::new(Body::from(bytes));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    resp
+}
+
+/// The error envelope.
+pub fn json_error(status: StatusCode, code: Value, description: &str) -> Response {
+    json_response(
+        status,
+        &json!({"error": code, "error_description": description}),
+    )
+}
+
+impl IntoResponse for RestError {
+    fn into_response(self) -> Response {
+        json_error(self.status, self.code, &self.description)
+    }
+}
+
+/// A method's success: `result` plus top-level extras such as `total` and `next`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub result: Value,
+    pub extra: Vec<(&'static str, Value)>,
+}
+
+impl Outcome {
+    /// Just a result.
+    pub fn result(result: Value) -> Self {
+        Outcome {
+            result,
+            extra: Vec::new(),
+        }
+    }
+}
+
+/// `/rest/<user>/<code>/<method>` or `/rest/<method>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestPath {
+    pub webhook: Option<(String, String)>,
+    /// The method as written, `.json` stripped.
+    pub method: String,
+}
+
+/// Splits a REST path.
+pub fn parse_path(path: &str) -> RestPath {
+    let rest = path.strip_prefix("/rest/").unwrap_or("");
+    let segments: Vec<&str> = rest.splitn(3, '/').collect();
+    let (webhook, method) = match segments.as_slice() {
+        [user, code, method] if !user.is_empty() && user.bytes().all(|b| b.is_ascii_digit()) => (
+            Some((user.to_string(), code.to_string())),
+            method.to_string(),
+        ),
+        _ => (None, rest.to_string()),
+    };
+    let method = if method.to_ascii_lowercase().ends_with(".json") {
+        method[..method.len() - 5].to_string()
+    } else {
+        method
+    };
+    RestPath { webhook, method }
+}
+
+/// Reads the body parameters by content type.
+pub(crate) async fn body_params(req: Request, params: &mut Params) {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        if let Ok(mut multipart) = Multipart::from_request(req, &()).await {
+            while let Ok(Some(field)) = multipart.next_field().await {
+                let name = field.name().unwrap_or("").to_string();
+                if let Ok(bytes) = field.bytes().await {
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    params::insert_php(params, &name, Value::String(text));
+                }
+            }
+        }
+        return;
+    }
+    let Ok(bytes) = axum::body::to_bytes(req.into_body(), BODY_LIMIT).await else {
+        return;
+    };
+    if bytes.is_empty() {
+        return;
+    }
+    let looks_json = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{');
+    if content_type.contains("json") || (looks_json && !content_type.contains("urlencoded")) {
+        params::parse_json(&bytes, params);
+    } else {
+        params::parse_urlencoded(&bytes, params);
+    }
+}
+
+/// Which user a request runs as.
+fn authenticate(
+    app: &App,
+    path: &RestPath,
+    params: &Params,
+    now: i64,
+) -> Result<Identity, RestError> {
+    if let Some((user, code)) = &path.webhook {
+        let id: u64 = user.parse().map_err(|_| RestError::invalid_credentials())?;
+        let known = lock(&app.portal).users.contains_key(&id);
+        if known && *code == format!("hook{id}") {
+            return Ok(Identity::Webhook(id));
+        }
+        return Err(RestError::invalid_credentials());
+    }
+    let token = params
+        .get("auth")
+        .and_then(params::to_str)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(RestError::no_auth)?;
+    match lock(&app.tokens).check(&token, now) {
+        Ok(user) => Ok(Identity::OAuth(user)),
+        Err(AuthError::Expired) => Err(RestError::expired_token()),
+        Err(AuthError::Missing) => Err(RestError::no_auth()),
+        Err(AuthError::Invalid) => Err(RestError::invalid_credentials()),
+    }
+}
+
+fn reject(app: &App, err: RestError) -> Response {
+    lock(&app.stats).reject(&err.code_text());
+    err.into_response()
+}
+
+/// The `time` object (fact sheet §3.2).
+fn time_json(start: f64, finish: f64, processing: f64, operating: f64, reset_at: i64) -> Value {
+    json!({
+        "start": start,
+        "finish": finish,
+        "duration": finish - start,
+        "processing": processing,
+        "date_start": util::iso8601(start.floor() as i64),
+        "date_finish": util::iso8601(finish.floor() as i64),
+        "operating_reset_at": reset_at,
+        "operating": crate::format::php_number(operating),
+    })
+}
+
+/// The handler for every `/rest/...` request.
+pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
+    let start = util::now_f64();
+    let path = parse_path(req.uri().path());
+    let method_norm = normalize_method(&path.method);
+    let canonical = methods::canonical(&method_norm);
+    {
+        let mut stats = lock(&app.stats);
+        stats.requests += 1;
+        let key = canonical.map_or_else(|| path.method.clone(), str::to_string);
+        *stats.by_method.entry(key).or_default() += 1;
+    }
+
+    let kill = req.extensions().get::<ConnKill>().cloned();
+    let mut query = Params::new();
+    if let Some(q) = req.uri().query() {
+        params::parse_urlencoded(q.as_bytes(), &mut query);
+    }
+    let mut body = Params::new();
+    body_params(req, &mut body).await;
+    if query.contains_key("auth") && !body.contains_key("auth") {
+        lock(&app.stats).auth_in_query += 1;
+    }
+    let mut params = query;
+    for (k, v) in body {
+        params.insert(k, v);
+    }
+
+    // Faults first: they stand for the network and the portal's front end.
+    let fired = lock(&app.faults).take(&method_norm);
+    let mut extra_processing = Duration::ZERO;
+    let mut truncate = false;
+    if let Some(fired) = fired {
+        *lock(&app.stats)
+            .faults
+            .entry(fired.kind.name().to_string())
+            .or_default() += 1;
+        match fired.kind {
+            FaultKind::Drop => {
+                if let Some(kill) = kill {
+                    kill.fire();
+                    std::future::pending::<()>().await;
+                }
+                return reject(
+                    &app,
+                    RestError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "INTERNAL_SERVER_ERROR",
+                        "Internal server error",
+                    ),
+                );
+            }
+            FaultKind::Http500Html => {
+                lock(&app.stats).reject("INTERNAL_SERVER_ERROR");
+                let mut resp = Response::new(Body::from(
+                    "<!DOCTYPE html>\n<html><head><title>500 Internal Server Error</title></head>\
+                     <body><h1>Internal Server Error</h1><p>The server encountered an internal \
+                     error and was unable to complete your request.</p></body></html>\n",
+                ));
+                *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                resp.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                );
+                return resp;
+            }
+            FaultKind::RateLimit => return reject(&app, RestError::query_limit()),
+            FaultKind::OperatingLimit => return reject(&app, RestError::operation_limit()),
+            FaultKind::ExpiredToken => return reject(&app, RestError::expired_token()),
+            FaultKind::EmptyResult => {
+                return json_response(StatusCode::OK, &json!({"result": []}));
+            }
+            FaultKind::Delay => {
+                let d = Duration::from_millis(fired.delay_ms);
+                tokio::time::sleep(d).await;
+                extra_processing = d;
+            }
+            FaultKind::Truncate => truncate = true,
+        }
+    }
+
+    if !lock(&app.bucket).admit() {
+        return reject(&app, RestError::query_limit());
+    }
+    let now = util::now_secs();
+    let identity = match authenticate(&app, &path, &params, now) {
+        Ok(id) => id,
+        Err(e) => return reject(&app, e),
+    };
+    let Some(method) = canonical else {
+        return reject(&app, RestError::method_not_found());
+    };
+    let caller = identity.caller_key();
+    if lock(&app.operating).blocked(method, &caller, now) {
+        return reject(&app, RestError::operation_limit());
+    }
+
+    let t0 = Instant::now();
+    let outcome = methods::call(method, &app, identity.user(), &params, now);
+    let processing = (t0.elapsed() + extra_processing).as_secs_f64();
+    let (operating, reset_at) = {
+        let mut op = lock(&app.operating);
+        op.record(method, &caller, now, processing);
+        op.status(method, &caller, now)
+    };
+
+    let response = match outcome {
+        Ok(outcome) => {
+            let mut envelope = Map::new();
+            envelope.insert("result".into(), outcome.result);
+            for (k, v) in outcome.extra {
+                envelope.insert(k.into(), v);
+            }
+            let finish = util::now_f64();
+            envelope.insert(
+                "time".into(),
+                time_json(start, finish, processing, operating, reset_at),
+            );
+            (StatusCode::OK, Value::Object(envelope))
+        }
+        Err(e) => {
+            lock(&app.stats).reject(&e.code_text());
+            (
+                e.status,
+                json!({"error": e.code, "error_description": e.description}),
+            )
+        }
+    };
+    let bytes = serde_json::to_vec(&response.1).unwrap_or_default();
+    if truncate {
+        let half = bytes.len() / 2;
+        return raw_json(StatusCode::OK, bytes[..half].to_vec());
+    }
+    raw_json(response.0, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(
+            parse_path("/rest/1/hook1/vote.AttachedVote.get.json"),
+            RestPath {
+                webhook: Some(("1".into(), "hook1".into())),
+                method: "vote.AttachedVote.get".into()
+            }
+        );
+        assert_eq!(
+            parse_path("/rest/vote.AttachedVote.get"),
+            RestPath {
+                webhook: None,
+                method: "vote.AttachedVote.get".into()
+            }
+        );
+        assert_eq!(parse_path("/rest/1/hook1/").method, "");
+        assert_eq!(parse_path("/rest/").method, "");
+    }
+}
