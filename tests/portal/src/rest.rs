@@ -227,8 +227,10 @@ fn authenticate(
 ) -> Result<Identity, RestError> {
     if let Some((user, code)) = &path.webhook {
         let id: u64 = user.parse().map_err(|_| RestError::invalid_credentials())?;
-        let known = lock(&app.portal).users.contains_key(&id);
-        if known && *code == format!("hook{id}") {
+        // Every user has the webhook `hook<id>`; using it is a first mention that
+        // creates the user.
+        if id > 0 && *code == format!("hook{id}") {
+            lock(&app.portal).ensure_user(id);
             return Ok(Identity::Webhook(id));
         }
         return Err(RestError::invalid_credentials());
