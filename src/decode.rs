@@ -19,7 +19,11 @@ use std::marker::PhantomData;
 pub fn parse_vote_response(body: &str) -> Result<AttachedVote> {
     let top: AttachTop = from_json(body)?;
     if let Some(code) = top.error {
-        return Err(Error::portal(code, top.error_description.unwrap_or_default(), 0));
+        return Err(Error::portal(
+            code,
+            top.error_description.unwrap_or_default(),
+            0,
+        ));
     }
     match (top.result, top.attach) {
         (Some(Payload::Value(AttachResult { attach })), _) | (None, Some(attach)) => {
@@ -89,20 +93,31 @@ pub struct Paging {
 /// Decodes a whole response: the error envelope becomes a portal error
 /// carrying `status`; a body that is not JSON is `DECODE_ERROR` with it.
 pub fn decode_response<T: MethodResult>(status: u16, body: &str) -> Result<T> {
+    decode_timed(status, body).map(|(value, _)| value)
+}
+
+/// Like [`decode_response`], also returning `time.operating_reset_at`
+/// (unix seconds) when the envelope carries it.
+pub fn decode_timed<T: MethodResult>(status: u16, body: &str) -> Result<(T, Option<f64>)> {
     let envelope: Envelope<T::Wire> = from_json(body).map_err(|e| e.with_status(status))?;
     if let Some(code) = envelope.error {
         let description = envelope.error_description.unwrap_or_default();
         return Err(Error::portal(code, description, status));
     }
     let Some(result) = envelope.result else {
-        return Err(Error::new(ErrorKind::UnexpectedResult, "the response has no result")
-            .with_status(status));
+        return Err(
+            Error::new(ErrorKind::UnexpectedResult, "the response has no result")
+                .with_status(status),
+        );
     };
     let paging = Paging {
         total: envelope.total,
         next: envelope.next,
     };
-    T::from_wire(result, paging).map_err(|e| e.with_status(status))
+    let reset_at = envelope.time.and_then(|t| t.operating_reset_at);
+    T::from_wire(result, paging)
+        .map(|value| (value, reset_at))
+        .map_err(|e| e.with_status(status))
 }
 
 /// `{"attach": …}`, the result of get, vote and recall.
@@ -181,7 +196,10 @@ impl<'de> Deserialize<'de> for VotedMap {
                 f.write_str("voters keyed by answer id, or []")
             }
 
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<VotedMap, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<VotedMap, A::Error> {
                 let mut voted = BTreeMap::new();
                 while let Some(key) = map.next_key::<String>()? {
                     let id = lenient::parse_id(&key).ok_or_else(|| {
@@ -192,7 +210,10 @@ impl<'de> Deserialize<'de> for VotedMap {
                 Ok(VotedMap(voted))
             }
 
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<VotedMap, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<VotedMap, A::Error> {
                 match seq.next_element::<IgnoredAny>()? {
                     None => Ok(VotedMap::default()),
                     Some(_) => Err(de::Error::invalid_type(de::Unexpected::Seq, &self)),
@@ -315,6 +336,15 @@ struct Envelope<T> {
     total: Option<u64>,
     #[serde(deserialize_with = "lenient::opt_count", default)]
     next: Option<u64>,
+    #[serde(default)]
+    time: Option<Timing>,
+}
+
+/// The part of the envelope's `time` the client acts on.
+#[derive(Deserialize)]
+struct Timing {
+    #[serde(deserialize_with = "lenient::opt_number", default)]
+    operating_reset_at: Option<f64>,
 }
 
 /// The top level of a body that should hold one attach, in any of its forms.

@@ -138,7 +138,6 @@ impl Error {
     /// Replaces every occurrence of each secret in the description.
     /// The client calls this on anything that came from outside (a fetch
     /// error's text may quote the URL, which holds a webhook code).
-    #[allow(dead_code)] // used by the client, next
     pub(crate) fn redact(mut self, secrets: &[&str]) -> Self {
         self.description = redact(&self.description, secrets);
         self
@@ -146,7 +145,6 @@ impl Error {
 }
 
 /// `text` with each non-empty secret replaced by `***`.
-#[allow(dead_code)]
 pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_owned();
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
@@ -203,13 +201,19 @@ mod tests {
             e.to_string(),
             "ATTACH_NOT_FOUND: Attach not found (vote.AttachedVote.recall)"
         );
-        assert_eq!(Error::portal("", "To many entity ids", 400).to_string(), "ERROR: To many entity ids");
+        assert_eq!(
+            Error::portal("", "To many entity ids", 400).to_string(),
+            "ERROR: To many entity ids"
+        );
     }
 
     #[test]
     fn redaction_covers_description_and_debug() {
-        let e = Error::new(ErrorKind::Network, "Failed to parse URL from https://p/rest/1/s3cr3t/x")
-            .redact(&["s3cr3t", ""]);
+        let e = Error::new(
+            ErrorKind::Network,
+            "Failed to parse URL from https://p/rest/1/s3cr3t/x",
+        )
+        .redact(&["s3cr3t", ""]);
         assert!(!e.description().contains("s3cr3t"));
         assert!(!format!("{e:?}").contains("s3cr3t"));
         assert!(e.description().contains("/rest/1/***/x"));

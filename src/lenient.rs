@@ -385,7 +385,9 @@ mod tests {
 
     #[test]
     fn answer_map_reads_objects_and_empty_arrays() {
-        let m = probe(r#"{"m": {"1": {"5": {}, "3": {}}, "2": {"7": {}}}}"#).unwrap().m;
+        let m = probe(r#"{"m": {"1": {"5": {}, "3": {}}, "2": {"7": {}}}}"#)
+            .unwrap()
+            .m;
         assert_eq!(m, vec![(1, vec![3, 5]), (2, vec![7])]);
         assert!(probe(r#"{"m": []}"#).unwrap().m.is_empty());
         assert!(probe(r#"{"m": [1]}"#).is_err());

@@ -6,12 +6,27 @@
 //! transport and the JS exports.
 
 #![deny(missing_docs)]
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 
+/// The client (wasm32 only: it runs on the host's fetch).
+#[cfg(target_arch = "wasm32")]
+pub mod client;
 pub mod decode;
+pub mod endpoint;
 pub mod error;
-mod lenient;
+pub mod form;
+pub(crate) mod lenient;
 pub mod model;
+pub mod policy;
+pub mod poll_ref;
 pub mod tally;
 
 /// The JS boundary (wasm32 only): exports and conversions.
@@ -21,4 +36,5 @@ pub mod wasm;
 pub use decode::{parse_vote_response, AttachWithVoted, Voter, VoterPage};
 pub use error::{Error, ErrorKind, Result};
 pub use model::{Answer, AttachedVote, Question};
+pub use poll_ref::{Ballot, EntityRefs, PollRef, PollRefParts};
 pub use tally::{percentages, TallyOptions};

@@ -126,7 +126,11 @@ pub struct WireAttach {
     anonymity: u64,
     #[serde(rename = "OPTIONS", deserialize_with = "lenient::count", default)]
     options: u64,
-    #[serde(rename = "userAnswerMap", deserialize_with = "lenient::answer_map", default)]
+    #[serde(
+        rename = "userAnswerMap",
+        deserialize_with = "lenient::answer_map",
+        default
+    )]
     user_answer_map: Vec<(u64, Vec<u64>)>,
     #[serde(rename = "canEdit", deserialize_with = "lenient::flag", default)]
     can_edit: bool,

@@ -140,7 +140,10 @@ mod tests {
     #[test]
     fn ties_between_non_adjacent_answers_go_to_the_earlier_one() {
         // 1/3 each for answers 0 and 2, 1/3 for answer 1: all tie.
-        assert_eq!(single(&[0, 1, 0, 1, 0, 1]), vec![0.0, 34.0, 0.0, 33.0, 0.0, 33.0]);
+        assert_eq!(
+            single(&[0, 1, 0, 1, 0, 1]),
+            vec![0.0, 34.0, 0.0, 33.0, 0.0, 33.0]
+        );
     }
 
     #[test]
@@ -152,9 +155,17 @@ mod tests {
 
     #[test]
     fn single_choice_always_sums_to_100() {
-        for votes in [&[1u64, 1, 1, 1, 1, 1, 1][..], &[7, 3, 9, 1], &[1, 0, 0], &[13, 17, 19, 23, 29]] {
+        for votes in [
+            &[1u64, 1, 1, 1, 1, 1, 1][..],
+            &[7, 3, 9, 1],
+            &[1, 0, 0],
+            &[13, 17, 19, 23, 29],
+        ] {
             for decimals in 0..=2u8 {
-                let options = TallyOptions { decimals, ..Default::default() };
+                let options = TallyOptions {
+                    decimals,
+                    ..Default::default()
+                };
                 let scale = 10f64.powi(i32::from(decimals));
                 let sum: f64 = percentages(votes, options)
                     .unwrap()
@@ -168,10 +179,22 @@ mod tests {
 
     #[test]
     fn decimals_apply_the_same_method_at_finer_steps() {
-        let one = TallyOptions { decimals: 1, ..Default::default() };
-        assert_eq!(percentages(&[1, 1, 1], one).unwrap(), vec![33.4, 33.3, 33.3]);
-        let two = TallyOptions { decimals: 2, ..Default::default() };
-        assert_eq!(percentages(&[1, 2, 3], two).unwrap(), vec![16.67, 33.33, 50.0]);
+        let one = TallyOptions {
+            decimals: 1,
+            ..Default::default()
+        };
+        assert_eq!(
+            percentages(&[1, 1, 1], one).unwrap(),
+            vec![33.4, 33.3, 33.3]
+        );
+        let two = TallyOptions {
+            decimals: 2,
+            ..Default::default()
+        };
+        assert_eq!(
+            percentages(&[1, 2, 3], two).unwrap(),
+            vec![16.67, 33.33, 50.0]
+        );
     }
 
     #[test]
@@ -202,10 +225,22 @@ mod tests {
 
     #[test]
     fn bad_options_are_invalid_arguments() {
-        let no_voters = TallyOptions { multiple: true, ..Default::default() };
-        assert_eq!(percentages(&[1], no_voters).unwrap_err().code(), "INVALID_ARGUMENT");
-        let three = TallyOptions { decimals: 3, ..Default::default() };
-        assert_eq!(percentages(&[1], three).unwrap_err().code(), "INVALID_ARGUMENT");
+        let no_voters = TallyOptions {
+            multiple: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            percentages(&[1], no_voters).unwrap_err().code(),
+            "INVALID_ARGUMENT"
+        );
+        let three = TallyOptions {
+            decimals: 3,
+            ..Default::default()
+        };
+        assert_eq!(
+            percentages(&[1], three).unwrap_err().code(),
+            "INVALID_ARGUMENT"
+        );
     }
 
     #[test]

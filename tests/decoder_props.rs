@@ -22,7 +22,9 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         "[0-9]{0,3}|Y|N|[a-zA-Z_~]{0,8}".prop_map(Value::String),
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
@@ -60,12 +62,19 @@ fn mutate(doc: &mut Value, mut pick: u64, replacement: Value) {
 
 fn runner(cases: u32) -> TestRunner {
     // A fixed seed: the same cases on every run, so a failure reproduces.
-    let config = Config { cases, failure_persistence: None, ..Config::default() };
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
     TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]))
 }
 
 fn cases() -> u32 {
-    std::env::var("DECODER_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(4_000)
+    std::env::var("DECODER_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(4_000)
 }
 
 #[test]
@@ -91,21 +100,31 @@ fn arbitrary_json_never_panics() {
 
 #[test]
 fn mutated_fixtures_never_panic() {
-    let fixtures: Vec<Value> = ["get", "recall", "vote", "getMany", "getWithVoted", "getAnswerVoted"]
-        .iter()
-        .map(|name| {
-            let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-        })
-        .collect();
+    let fixtures: Vec<Value> = [
+        "get",
+        "recall",
+        "vote",
+        "getMany",
+        "getWithVoted",
+        "getAnswerVoted",
+    ]
+    .iter()
+    .map(|name| {
+        let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    })
+    .collect();
     runner(cases())
-        .run(&(any::<usize>(), any::<u64>(), json_value(), 0usize..4000), |(which, pick, value, cut)| {
-            let mut doc = fixtures[which % fixtures.len()].clone();
-            mutate(&mut doc, pick, value);
-            let body = doc.to_string();
-            decode_all(&body);
-            decode_all(body.get(..cut).unwrap_or(&body));
-            Ok(())
-        })
+        .run(
+            &(any::<usize>(), any::<u64>(), json_value(), 0usize..4000),
+            |(which, pick, value, cut)| {
+                let mut doc = fixtures[which % fixtures.len()].clone();
+                mutate(&mut doc, pick, value);
+                let body = doc.to_string();
+                decode_all(&body);
+                decode_all(body.get(..cut).unwrap_or(&body));
+                Ok(())
+            },
+        )
         .unwrap();
 }

@@ -21,23 +21,41 @@ fn answers(attach: &AttachedVote) -> Vec<(u64, u64, f64)> {
 #[test]
 fn get_example_without_envelope() {
     let attach = parse_vote_response(&fixture("get")).unwrap();
-    assert_eq!((attach.id, attach.vote_id, attach.entity_id, attach.ballots), (1, 1, 13, 1));
-    assert_eq!((attach.anonymity, attach.anonymous, attach.options), (1, false, 1));
+    assert_eq!(
+        (attach.id, attach.vote_id, attach.entity_id, attach.ballots),
+        (1, 1, 13, 1)
+    );
+    assert_eq!(
+        (attach.anonymity, attach.anonymous, attach.options),
+        (1, false, 1)
+    );
     assert!(attach.allow_revote && !attach.hide_result);
     assert!(attach.can_edit && !attach.can_vote && attach.can_revote && attach.is_voted);
     assert!(!attach.is_finished);
     assert_eq!(attach.result_url, "/vote-result/me7hn922bm011mbf");
     assert!(attach.signed_attach_id.starts_with("1.5228"));
     let q = &attach.questions[0];
-    assert_eq!((q.id, q.text.as_str(), q.text_type.as_str()), (1, "How are you?", "text"));
-    assert_eq!((q.sort, q.field_type, q.multiple, q.active, q.required), (10, 0, false, true, false));
+    assert_eq!(
+        (q.id, q.text.as_str(), q.text_type.as_str()),
+        (1, "How are you?", "text")
+    );
+    assert_eq!(
+        (q.sort, q.field_type, q.multiple, q.active, q.required),
+        (10, 0, false, true, false)
+    );
     assert_eq!(q.voters, 1);
     assert_eq!(q.my_answer_ids, vec![1]);
-    assert_eq!(answers(&attach), vec![(1, 1, 100.0), (3, 0, 0.0), (5, 0, 0.0)]);
+    assert_eq!(
+        answers(&attach),
+        vec![(1, 1, 100.0), (3, 0, 0.0), (5, 0, 0.0)]
+    );
     let great = &q.answers[0];
     assert_eq!(great.text, "Great!");
     assert!(great.voted_by_me && !q.answers[1].voted_by_me);
-    assert_eq!((great.exact_percent, great.server_percent), (100.0, Some(100.0)));
+    assert_eq!(
+        (great.exact_percent, great.server_percent),
+        (100.0, Some(100.0))
+    );
 }
 
 #[test]
@@ -48,9 +66,15 @@ fn recall_example_has_no_votes_left() {
     let q = &attach.questions[0];
     assert_eq!(q.voters, 0);
     assert!(q.my_answer_ids.is_empty());
-    assert_eq!(answers(&attach), vec![(1, 0, 0.0), (3, 0, 0.0), (5, 0, 0.0)]);
+    assert_eq!(
+        answers(&attach),
+        vec![(1, 0, 0.0), (3, 0, 0.0), (5, 0, 0.0)]
+    );
     assert_eq!(q.answers[1].text, "Better than anyone!");
-    assert!(q.answers.iter().all(|a| !a.voted_by_me && a.exact_percent == 0.0));
+    assert!(q
+        .answers
+        .iter()
+        .all(|a| !a.voted_by_me && a.exact_percent == 0.0));
 }
 
 #[test]
@@ -59,7 +83,10 @@ fn vote_example_mixes_ints_and_strings() {
     assert_eq!(attach.ballots, 1);
     assert_eq!(attach.questions[0].voters, 1);
     assert_eq!(attach.questions[0].my_answer_ids, vec![1]);
-    assert_eq!(answers(&attach), vec![(1, 1, 100.0), (3, 0, 0.0), (5, 0, 0.0)]);
+    assert_eq!(
+        answers(&attach),
+        vec![(1, 1, 100.0), (3, 0, 0.0), (5, 0, 0.0)]
+    );
 }
 
 #[test]
@@ -82,19 +109,29 @@ fn get_many_example_lists_items_in_order() {
 fn get_with_voted_example() {
     let result: AttachWithVoted = decode_response(200, &fixture("getWithVoted")).unwrap();
     let attach = &result.attach;
-    assert_eq!((attach.entity_id, attach.anonymity, attach.options), (32219, 0, 0));
+    assert_eq!(
+        (attach.entity_id, attach.anonymity, attach.options),
+        (32219, 0, 0)
+    );
     assert!(!attach.allow_revote && !attach.can_revote);
     assert_eq!(attach.result_url, "/vote-result/qgp3r31sg4vj5vas");
     assert!(attach.download_url.contains("&SITE_ID=s1&"));
     let q = &attach.questions[0];
     assert_eq!(q.text, "First test vote");
     assert_eq!(q.my_answer_ids, vec![3]);
-    assert_eq!(answers(attach), vec![(1, 0, 0.0), (3, 1, 100.0), (5, 0, 0.0)]);
+    assert_eq!(
+        answers(attach),
+        vec![(1, 0, 0.0), (3, 1, 100.0), (5, 0, 0.0)]
+    );
     assert_eq!(q.answers[1].text_type, "html");
     let voters = &result.voted[&3];
     assert_eq!(voters.len(), 1);
     assert_eq!((voters[0].id, voters[0].name.as_str()), (1, "Alex"));
-    assert!(voters[0].image.as_deref().unwrap().starts_with("https://your-domain"));
+    assert!(voters[0]
+        .image
+        .as_deref()
+        .unwrap()
+        .starts_with("https://your-domain"));
     assert_eq!(voters[0].work_position.as_deref(), Some(""));
 }
 
@@ -120,14 +157,22 @@ fn stop_and_resume_examples_are_empty_arrays() {
 #[test]
 fn error_examples_carry_the_portal_code() {
     let cases = [
-        ("error-attach-not-found", "ATTACH_NOT_FOUND", "Attach not found", 400),
+        (
+            "error-attach-not-found",
+            "ATTACH_NOT_FOUND",
+            "Attach not found",
+            400,
+        ),
         ("error-too-many-ids", "", "Too many entity ids", 400),
         ("error-poll-inactive", "403", "The poll is inactive.", 403),
         ("error-access-denied", "400", "Access denied", 400),
     ];
     for (name, code, description, status) in cases {
         let err = parse_vote_response(&fixture(name)).unwrap_err();
-        assert_eq!((err.code(), err.description(), err.status()), (code, description, 0));
+        assert_eq!(
+            (err.code(), err.description(), err.status()),
+            (code, description, 0)
+        );
         let err = decode_response::<AttachedVote>(status, &fixture(name)).unwrap_err();
         assert_eq!((err.code(), err.status()), (code, status));
         assert!(!err.retryable());
@@ -147,7 +192,10 @@ fn bare_attach_object_decodes() {
     let body = fixture("get");
     let value: serde_json::Value = serde_json::from_str(&body).unwrap();
     let bare = value["attach"].to_string();
-    assert_eq!(parse_vote_response(&bare).unwrap(), parse_vote_response(&body).unwrap());
+    assert_eq!(
+        parse_vote_response(&bare).unwrap(),
+        parse_vote_response(&body).unwrap()
+    );
 }
 
 #[test]
@@ -162,7 +210,10 @@ fn decode_errors_say_where() {
     assert!(err.description().contains("many") && err.description().contains("column"));
     let html = "<html><body>502 Bad Gateway</body></html>";
     let err = decode_response::<AttachedVote>(502, html).unwrap_err();
-    assert_eq!((err.code(), err.status(), err.retryable()), ("DECODE_ERROR", 502, true));
+    assert_eq!(
+        (err.code(), err.status(), err.retryable()),
+        ("DECODE_ERROR", 502, true)
+    );
 }
 
 #[test]

@@ -16,7 +16,10 @@ fn field(value: &JsValue, key: &str) -> JsValue {
 }
 
 fn numbers(value: &JsValue) -> Vec<f64> {
-    Array::from(value).iter().map(|v| v.as_f64().unwrap()).collect()
+    Array::from(value)
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect()
 }
 
 fn assert_b24_error(error: &JsValue, code: &str) {
@@ -32,7 +35,10 @@ fn assert_b24_error(error: &JsValue, code: &str) {
 fn decodes_the_recall_example_into_plain_objects() {
     let attach = parse_vote_response(RECALL).unwrap();
     let plain = js_sys::Object::get_prototype_of(&js_sys::Object::new().into());
-    assert_eq!(JsValue::from(js_sys::Object::get_prototype_of(&attach)), JsValue::from(plain));
+    assert_eq!(
+        JsValue::from(js_sys::Object::get_prototype_of(&attach)),
+        JsValue::from(plain)
+    );
     assert!(!attach.is_instance_of::<js_sys::Map>());
     assert_eq!(field(&attach, "ballots").as_f64(), Some(0.0));
     assert_eq!(field(&attach, "isVoted").as_bool(), Some(false));
@@ -41,7 +47,10 @@ fn decodes_the_recall_example_into_plain_objects() {
     let question = Array::from(&questions).get(0);
     assert_eq!(Array::from(&field(&question, "myAnswerIds")).length(), 0);
     let answers = Array::from(&field(&question, "answers"));
-    let ids: Vec<f64> = answers.iter().map(|a| field(&a, "id").as_f64().unwrap()).collect();
+    let ids: Vec<f64> = answers
+        .iter()
+        .map(|a| field(&a, "id").as_f64().unwrap())
+        .collect();
     assert_eq!(ids, vec![1.0, 3.0, 5.0]);
     assert_eq!(field(&answers.get(0), "serverPercent").as_f64(), Some(0.0));
 }
@@ -52,7 +61,10 @@ fn get_example_percentages_and_my_answers() {
     let question = Array::from(&field(&attach, "questions")).get(0);
     assert_eq!(numbers(&field(&question, "myAnswerIds")), vec![1.0]);
     let answers = Array::from(&field(&question, "answers"));
-    let shown: Vec<f64> = answers.iter().map(|a| field(&a, "percent").as_f64().unwrap()).collect();
+    let shown: Vec<f64> = answers
+        .iter()
+        .map(|a| field(&a, "percent").as_f64().unwrap())
+        .collect();
     assert_eq!(shown, vec![100.0, 0.0, 0.0]);
     assert_eq!(field(&answers.get(0), "votedByMe").as_bool(), Some(true));
 }
@@ -72,9 +84,15 @@ fn a_malformed_body_does_not_poison_the_instance() {
 
 #[wasm_bindgen_test]
 fn error_envelopes_and_empty_results_throw_typed_errors() {
-    let error = parse_vote_response(r#"{"error":"ATTACH_NOT_FOUND","error_description":"Attach not found"}"#).unwrap_err();
+    let error = parse_vote_response(
+        r#"{"error":"ATTACH_NOT_FOUND","error_description":"Attach not found"}"#,
+    )
+    .unwrap_err();
     assert_b24_error(&error, "ATTACH_NOT_FOUND");
-    assert_eq!(field(&error, "description").as_string().unwrap(), "Attach not found");
+    assert_eq!(
+        field(&error, "description").as_string().unwrap(),
+        "Attach not found"
+    );
     let error = parse_vote_response(r#"{"result":[]}"#).unwrap_err();
     assert_b24_error(&error, "UNEXPECTED_RESULT");
 }
@@ -82,14 +100,23 @@ fn error_envelopes_and_empty_results_throw_typed_errors() {
 #[wasm_bindgen_test]
 fn percentages_from_js() {
     let votes: JsValue = Array::of3(&1.into(), &1.into(), &1.into()).into();
-    assert_eq!(numbers(&percentages(votes.clone(), JsValue::UNDEFINED).unwrap()), vec![34.0, 33.0, 33.0]);
+    assert_eq!(
+        numbers(&percentages(votes.clone(), JsValue::UNDEFINED).unwrap()),
+        vec![34.0, 33.0, 33.0]
+    );
     let options = js_sys::Object::new();
     Reflect::set(&options, &"decimals".into(), &1.into()).unwrap();
-    assert_eq!(numbers(&percentages(votes.clone(), options.into()).unwrap()), vec![33.4, 33.3, 33.3]);
+    assert_eq!(
+        numbers(&percentages(votes.clone(), options.into()).unwrap()),
+        vec![33.4, 33.3, 33.3]
+    );
     let multiple = js_sys::Object::new();
     Reflect::set(&multiple, &"multiple".into(), &true.into()).unwrap();
     Reflect::set(&multiple, &"voters".into(), &2.into()).unwrap();
-    assert_eq!(numbers(&percentages(votes, multiple.into()).unwrap()), vec![50.0, 50.0, 50.0]);
+    assert_eq!(
+        numbers(&percentages(votes, multiple.into()).unwrap()),
+        vec![50.0, 50.0, 50.0]
+    );
 }
 
 #[wasm_bindgen_test]
@@ -105,9 +132,15 @@ fn percentages_reject_bad_input() {
         let error = percentages(votes.into(), JsValue::UNDEFINED).unwrap_err();
         assert_b24_error(&error, "INVALID_ARGUMENT");
     }
-    assert_b24_error(&percentages(JsValue::from(3), JsValue::UNDEFINED).unwrap_err(), "INVALID_ARGUMENT");
+    assert_b24_error(
+        &percentages(JsValue::from(3), JsValue::UNDEFINED).unwrap_err(),
+        "INVALID_ARGUMENT",
+    );
     let multiple = js_sys::Object::new();
     Reflect::set(&multiple, &"multiple".into(), &true.into()).unwrap();
     let votes: JsValue = Array::of1(&1.into()).into();
-    assert_b24_error(&percentages(votes, multiple.into()).unwrap_err(), "INVALID_ARGUMENT");
+    assert_b24_error(
+        &percentages(votes, multiple.into()).unwrap_err(),
+        "INVALID_ARGUMENT",
+    );
 }

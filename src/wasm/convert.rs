@@ -24,7 +24,10 @@ pub fn error_to_js(error: &Error) -> JsValue {
         ("status", error.status().into()),
         ("description", error.description().into()),
         ("retryable", error.retryable().into()),
-        ("method", error.method().map_or(JsValue::NULL, JsValue::from)),
+        (
+            "method",
+            error.method().map_or(JsValue::NULL, JsValue::from),
+        ),
     ];
     for (key, value) in fields {
         // Setting a property on a fresh Error object cannot fail.

@@ -24,7 +24,11 @@ pub fn percentages(
     let votes = vote_counts(&votes).map_err(|e| error_to_js(&e))?;
     let options = tally_options(&options).map_err(|e| error_to_js(&e))?;
     let shown = tally::percentages(&votes, options).map_err(|e| error_to_js(&e))?;
-    Ok(shown.into_iter().map(JsValue::from).collect::<js_sys::Array>().into())
+    Ok(shown
+        .into_iter()
+        .map(JsValue::from)
+        .collect::<js_sys::Array>()
+        .into())
 }
 
 fn vote_counts(votes: &JsValue) -> Result<Vec<u64>, Error> {
@@ -60,7 +64,10 @@ fn tally_options(options: &JsValue) -> Result<TallyOptions, Error> {
             return Ok(None);
         }
         whole_number(value).map(Some).ok_or_else(|| {
-            Error::invalid_argument(format!("{name} must be a whole number ≥ 0, got {}", describe(value)))
+            Error::invalid_argument(format!(
+                "{name} must be a whole number ≥ 0, got {}",
+                describe(value)
+            ))
         })
     };
     let decimals = count(&decimals, "decimals")?.unwrap_or(0);

@@ -4,3 +4,9 @@
 pub mod convert;
 /// Functions exported to JS as they are.
 pub mod exports;
+/// `VoteClient` as a JS class.
+pub mod js_client;
+/// The host's timers, abort signals and randomness.
+pub mod runtime;
+/// One HTTP request over fetch.
+pub mod transport;

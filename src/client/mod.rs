@@ -1,0 +1,443 @@
+//! `VoteClient`: every `vote.AttachedVote.*` method over fetch, with auth,
+//! a client-side rate limit, retries, cancellation and typed errors. The
+//! Rust API for Rust/wasm apps; `wasm::js_client` wraps it for JS.
+
+pub mod auth;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use web_sys::AbortSignal;
+
+use crate::decode::{decode_timed, Attaches, Done, MethodResult};
+use crate::endpoint::Endpoint;
+use crate::error::{Error, ErrorKind, Result};
+use crate::form::Form;
+use crate::policy::{self, Attempt, Decision, LeakyBucket, MethodClass};
+use crate::wasm::runtime::{aborted, new_uuid, now_ms, race, random, sleep, First};
+use crate::wasm::transport::post_form;
+use crate::{AttachWithVoted, AttachedVote, Ballot, EntityRefs, PollRef, VoterPage};
+use auth::{Auth, RefreshFn, TokenAuth, TokenSet};
+
+/// Called before every HTTP request with the method and the attempt number.
+pub type RequestHook = Rc<dyn Fn(&'static str, u32)>;
+
+/// Options of a client.
+#[derive(Clone)]
+pub struct ClientOptions {
+    /// Default bound of a whole call, retries and waits included (30 s).
+    pub timeout_ms: f64,
+    /// Retries after a retryable failure (3).
+    pub retries: u32,
+    /// The client-side leaky bucket, `(burst, per second)`; the portal's
+    /// default plan is 50 and 2/s. `None` disables it.
+    pub rate_limit: Option<(u32, f64)>,
+    /// Accept http:// portals that are not loopback.
+    pub allow_insecure_http: bool,
+    /// Called before every HTTP request.
+    pub on_request: Option<RequestHook>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout_ms: 30_000.0,
+            retries: 3,
+            rate_limit: Some((50, 2.0)),
+            allow_insecure_http: false,
+            on_request: None,
+        }
+    }
+}
+
+/// Options of one call.
+#[derive(Clone, Debug, Default)]
+pub struct CallOptions {
+    /// Sent with writes so the portal's push events can be matched to this
+    /// action; one is generated when absent.
+    pub action_uuid: Option<String>,
+    /// Aborts the call.
+    pub signal: Option<AbortSignal>,
+    /// Bounds this call instead of the client's default.
+    pub timeout_ms: Option<f64>,
+}
+
+/// The REST methods of the `vote` scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Method {
+    Get,
+    GetMany,
+    Vote,
+    Recall,
+    Stop,
+    Resume,
+    GetWithVoted,
+    GetAnswerVoted,
+}
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Method::Get => "vote.AttachedVote.get",
+            Method::GetMany => "vote.AttachedVote.getMany",
+            Method::Vote => "vote.AttachedVote.vote",
+            Method::Recall => "vote.AttachedVote.recall",
+            Method::Stop => "vote.AttachedVote.stop",
+            Method::Resume => "vote.AttachedVote.resume",
+            Method::GetWithVoted => "vote.AttachedVote.getWithVoted",
+            Method::GetAnswerVoted => "vote.AttachedVote.getAnswerVoted",
+        }
+    }
+
+    fn class(self) -> MethodClass {
+        match self {
+            Method::Vote => MethodClass::Vote,
+            Method::Recall | Method::Stop | Method::Resume => MethodClass::Repeatable,
+            _ => MethodClass::Read,
+        }
+    }
+
+    /// The writes take `actionUuid` (fact sheet §1.2).
+    fn takes_action_uuid(self) -> bool {
+        self.class() != MethodClass::Read
+    }
+}
+
+/// A client of one portal, with one identity. Cheap to clone: clones share
+/// tokens, the rate limit and the operating-limit state.
+#[derive(Clone)]
+pub struct VoteClient {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    auth: Auth,
+    options: ClientOptions,
+    bucket: Option<RefCell<LeakyBucket>>,
+    /// `time.operating_reset_at` (unix ms) last seen per method.
+    operating_reset_at: RefCell<Vec<(&'static str, f64)>>,
+}
+
+impl std::fmt::Debug for VoteClient {
+    // Names the kind of auth only: endpoints and tokens may hold secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let auth = match &self.inner.auth {
+            Auth::Webhook(endpoint) => format!("webhook {endpoint:?}"),
+            Auth::Token(_) => "token".into(),
+        };
+        f.debug_struct("VoteClient")
+            .field("auth", &auth)
+            .field("timeout_ms", &self.inner.options.timeout_ms)
+            .field("retries", &self.inner.options.retries)
+            .field("rate_limit", &self.inner.options.rate_limit)
+            .finish()
+    }
+}
+
+impl VoteClient {
+    /// A client for an incoming webhook URL, `https://<portal>/rest/<user>/<code>/`.
+    pub fn webhook(url: &str, options: ClientOptions) -> Result<Self> {
+        let endpoint = Endpoint::webhook(url, options.allow_insecure_http)?;
+        Self::new(Auth::Webhook(endpoint), options)
+    }
+
+    /// A client with OAuth tokens; `refresh` trades the refresh token for a
+    /// new pair when the portal says the access token expired.
+    pub fn oauth(
+        domain: &str,
+        tokens: TokenSet,
+        refresh: Option<RefreshFn>,
+        options: ClientOptions,
+    ) -> Result<Self> {
+        let auth = TokenAuth::oauth(domain, tokens, refresh, options.allow_insecure_http)?;
+        Self::new(Auth::Token(Rc::new(auth)), options)
+    }
+
+    /// A client inside a portal frame, using its SDK object (BX24 or a B24Frame).
+    pub fn frame(sdk: wasm_bindgen::JsValue, options: ClientOptions) -> Result<Self> {
+        let auth = TokenAuth::frame(sdk, options.allow_insecure_http)?;
+        Self::new(Auth::Token(Rc::new(auth)), options)
+    }
+
+    fn new(auth: Auth, options: ClientOptions) -> Result<Self> {
+        if !(options.timeout_ms.is_finite() && options.timeout_ms > 0.0) {
+            return Err(Error::invalid_argument(
+                "timeoutMs must be a positive number",
+            ));
+        }
+        let bucket = match options.rate_limit {
+            None => None,
+            Some((burst, per_second)) => Some(RefCell::new(
+                LeakyBucket::new(burst, per_second).ok_or_else(|| {
+                    Error::invalid_argument("rateLimit needs burst ≥ 1 and perSecond > 0")
+                })?,
+            )),
+        };
+        Ok(VoteClient {
+            inner: Rc::new(Inner {
+                auth,
+                options,
+                bucket,
+                operating_reset_at: RefCell::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// Withdraws the caller's vote (`vote.AttachedVote.recall`).
+    pub async fn recall(&self, poll: &PollRef, options: CallOptions) -> Result<AttachedVote> {
+        self.call(Method::Recall, |form| poll.write(form), options)
+            .await
+    }
+
+    /// Reopens a stopped poll (`vote.AttachedVote.resume`); editors only.
+    pub async fn resume(&self, poll: &PollRef, options: CallOptions) -> Result<()> {
+        self.call::<Done>(Method::Resume, |form| poll.write(form), options)
+            .await
+            .map(|_| ())
+    }
+
+    /// Stops a poll (`vote.AttachedVote.stop`); editors only.
+    pub async fn stop(&self, poll: &PollRef, options: CallOptions) -> Result<()> {
+        self.call::<Done>(Method::Stop, |form| poll.write(form), options)
+            .await
+            .map(|_| ())
+    }
+
+    /// Reads a poll (`vote.AttachedVote.get`).
+    pub async fn get(&self, poll: &PollRef, options: CallOptions) -> Result<AttachedVote> {
+        self.call(Method::Get, |form| poll.write(form), options)
+            .await
+    }
+
+    /// Reads up to 50 polls of one kind of entity, in the order asked.
+    pub async fn get_many(
+        &self,
+        refs: &EntityRefs,
+        options: CallOptions,
+    ) -> Result<Vec<AttachedVote>> {
+        self.call::<Attaches>(Method::GetMany, |form| refs.write(form), options)
+            .await
+            .map(|many| many.0)
+    }
+
+    /// Casts (or, where revoting is allowed, replaces) the caller's ballot.
+    pub async fn vote(
+        &self,
+        poll: &PollRef,
+        ballot: &Ballot,
+        options: CallOptions,
+    ) -> Result<AttachedVote> {
+        let params = |form: &mut Form| {
+            poll.write(form);
+            ballot.write(form);
+        };
+        self.call(Method::Vote, params, options).await
+    }
+
+    /// A poll with up to `page_size` (1..50, default 10) voters per answer.
+    pub async fn get_with_voted(
+        &self,
+        poll: &PollRef,
+        page_size: Option<u32>,
+        options: CallOptions,
+    ) -> Result<AttachWithVoted> {
+        let params = |form: &mut Form| {
+            poll.write(form);
+            if let Some(size) = page_size {
+                form.number("pageSize", u64::from(size));
+            }
+        };
+        self.call(Method::GetWithVoted, params, options).await
+    }
+
+    /// One page (50) of an answer's voters, from offset `start`.
+    pub async fn get_answer_voted(
+        &self,
+        poll: &PollRef,
+        answer_id: u64,
+        start: Option<u64>,
+        options: CallOptions,
+    ) -> Result<VoterPage> {
+        if answer_id == 0 {
+            return Err(
+                Error::invalid_argument("answerId must be a positive integer")
+                    .with_method(Method::GetAnswerVoted.name()),
+            );
+        }
+        let params = |form: &mut Form| {
+            poll.write(form);
+            form.number("answerId", answer_id);
+            if let Some(start) = start {
+                form.number("start", start);
+            }
+        };
+        self.call(Method::GetAnswerVoted, params, options).await
+    }
+
+    /// One call: bounded by its timeout and signal, retried by the policy.
+    async fn call<T: MethodResult>(
+        &self,
+        method: Method,
+        params: impl FnOnce(&mut Form),
+        options: CallOptions,
+    ) -> Result<T> {
+        let timeout_ms = options.timeout_ms.unwrap_or(self.inner.options.timeout_ms);
+        if !(timeout_ms.is_finite() && timeout_ms > 0.0) {
+            return Err(
+                Error::invalid_argument("timeoutMs must be a positive number")
+                    .with_method(method.name()),
+            );
+        }
+        let mut form = Form::default();
+        params(&mut form);
+        if method.takes_action_uuid() {
+            let uuid = options.action_uuid.clone().unwrap_or_else(new_uuid);
+            form.text("actionUuid", &uuid);
+        }
+        let deadline_ms = now_ms() + timeout_ms;
+        let attempts = Box::pin(self.attempts::<T>(method, form, deadline_ms));
+        let timeout = sleep(timeout_ms);
+        let outcome = match options.signal.as_ref() {
+            Some(signal) if signal.aborted() => return Err(cancelled(method)),
+            Some(signal) => match race(attempts, Box::pin(race(timeout, aborted(signal)))).await {
+                First::Left(outcome) => outcome,
+                First::Right(First::Left(())) => Err(timed_out(method, timeout_ms)),
+                First::Right(First::Right(())) => Err(cancelled(method)),
+            },
+            None => match race(attempts, timeout).await {
+                First::Left(outcome) => outcome,
+                First::Right(()) => Err(timed_out(method, timeout_ms)),
+            },
+        };
+        outcome.map_err(|e| e.redact_all(&self.secrets()))
+    }
+
+    async fn attempts<T: MethodResult>(
+        &self,
+        method: Method,
+        form: Form,
+        deadline_ms: f64,
+    ) -> Result<T> {
+        let mut refreshed = false;
+        let mut number = 0u32;
+        loop {
+            if let Some(bucket) = &self.inner.bucket {
+                let wait = bucket.borrow_mut().reserve(now_ms());
+                if wait > 0.0 {
+                    sleep(wait).await;
+                }
+            }
+            let (endpoint, token, generation) = match &self.inner.auth {
+                Auth::Webhook(endpoint) => (endpoint.clone(), None, 0),
+                Auth::Token(auth) => {
+                    let session = auth
+                        .session()
+                        .await
+                        .map_err(|e| e.with_method(method.name()))?;
+                    (session.endpoint, session.token, session.generation)
+                }
+            };
+            let mut body = form.clone();
+            if let Some(token) = &token {
+                body.text("auth", token);
+            }
+            if let Some(hook) = &self.inner.options.on_request {
+                hook(method.name(), number);
+            }
+            let outcome = match post_form(&endpoint.method_url(method.name()), body.finish()).await
+            {
+                Ok(reply) => {
+                    decode_timed::<T>(reply.status, &reply.body).map(|(value, reset_at)| {
+                        if let Some(seconds) = reset_at {
+                            self.note_operating_reset(method, seconds * 1000.0);
+                        }
+                        value
+                    })
+                }
+                Err(error) => Err(error),
+            };
+            let error = match outcome {
+                Ok(value) => return Ok(value),
+                Err(error) => error.with_method(method.name()),
+            };
+            let (can_refresh, token_auth) = match &self.inner.auth {
+                Auth::Token(auth) => (auth.can_refresh(), Some(auth)),
+                Auth::Webhook(_) => (false, None),
+            };
+            let attempt = Attempt {
+                class: method.class(),
+                number,
+                retries: self.inner.options.retries,
+                refreshed,
+                can_refresh,
+                operating_reset_at_ms: self.operating_reset_at(method),
+                random: random(),
+            };
+            let wait_ms = match policy::decide(&error, attempt) {
+                Decision::Fail => return Err(error),
+                Decision::RefreshAndRetry => {
+                    if let Some(auth) = token_auth {
+                        auth.refresh(generation)
+                            .await
+                            .map_err(|e| e.with_method(method.name()))?;
+                    }
+                    refreshed = true;
+                    0.0
+                }
+                Decision::RetryAfter(wait_ms) => wait_ms,
+                Decision::RetryAt(at_ms) => at_ms - now_ms(),
+            };
+            if wait_ms > 0.0 {
+                // Waiting past the deadline would only turn this error into
+                // a timeout: report it as it is (it says it is retryable).
+                if now_ms() + wait_ms >= deadline_ms {
+                    return Err(error);
+                }
+                sleep(wait_ms).await;
+            }
+            number += 1;
+        }
+    }
+
+    fn note_operating_reset(&self, method: Method, at_ms: f64) {
+        let mut seen = self.inner.operating_reset_at.borrow_mut();
+        match seen.iter_mut().find(|(name, _)| *name == method.name()) {
+            Some(entry) => entry.1 = at_ms,
+            None => seen.push((method.name(), at_ms)),
+        }
+    }
+
+    fn operating_reset_at(&self, method: Method) -> Option<f64> {
+        let seen = self.inner.operating_reset_at.borrow();
+        seen.iter()
+            .find(|(name, _)| *name == method.name())
+            .map(|(_, at)| *at)
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        match &self.inner.auth {
+            Auth::Webhook(endpoint) => endpoint.secret().map(str::to_owned).into_iter().collect(),
+            Auth::Token(auth) => auth.secrets(),
+        }
+    }
+}
+
+impl Error {
+    /// Redacts with owned secrets.
+    fn redact_all(self, secrets: &[String]) -> Self {
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        self.redact(&secrets)
+    }
+}
+
+fn timed_out(method: Method, timeout_ms: f64) -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        format!("no answer within {timeout_ms} ms"),
+    )
+    .with_method(method.name())
+}
+
+fn cancelled(method: Method) -> Error {
+    Error::new(ErrorKind::Aborted, "the call was aborted").with_method(method.name())
+}

@@ -1,0 +1,200 @@
+//! Where requests go: the portal's `/rest/` base from a webhook URL or a
+//! domain, with the transport rule (https, or http only to loopback or when
+//! explicitly allowed). Secrets in a webhook URL never reach an error text.
+
+use crate::error::{Error, Result};
+
+/// The base URL that method names are appended to, e.g.
+/// `https://portal.bitrix24.com/rest/1/<code>/` or `https://portal/rest/`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    base: String,
+    /// The webhook code, to keep out of every error text.
+    secret: Option<String>,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = match &self.secret {
+            Some(secret) => crate::error::redact(&self.base, &[secret]),
+            None => self.base.clone(),
+        };
+        f.debug_tuple("Endpoint").field(&shown).finish()
+    }
+}
+
+impl Endpoint {
+    /// From an incoming webhook URL, `https://portal/rest/<user>/<code>/`.
+    pub fn webhook(url: &str, allow_insecure_http: bool) -> Result<Self> {
+        const SHAPE: &str = "a webhook URL looks like https://<portal>/rest/<user id>/<code>/";
+        let (origin, path) =
+            split_origin(url.trim()).ok_or_else(|| Error::invalid_argument(SHAPE))?;
+        check_transport(&origin, allow_insecure_http)?;
+        let mut parts = path.trim_matches('/').split('/');
+        let (Some("rest"), Some(user), Some(code), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(Error::invalid_argument(SHAPE));
+        };
+        if user.is_empty() || !user.bytes().all(|b| b.is_ascii_digit()) || code.is_empty() {
+            return Err(Error::invalid_argument(SHAPE));
+        }
+        Ok(Endpoint {
+            base: format!("{origin}/rest/{user}/{code}/"),
+            secret: Some(code.to_owned()),
+        })
+    }
+
+    /// From a portal domain, with or without a scheme (`portal.bitrix24.com`,
+    /// `https://portal.bitrix24.com`); without one, https.
+    pub fn domain(domain: &str, allow_insecure_http: bool) -> Result<Self> {
+        let domain = domain.trim().trim_end_matches('/');
+        let with_scheme = if domain.contains("://") {
+            domain.to_owned()
+        } else {
+            format!("https://{domain}")
+        };
+        let (origin, path) = split_origin(&with_scheme).ok_or_else(|| {
+            Error::invalid_argument("domain must be a portal host such as portal.bitrix24.com")
+        })?;
+        if !path.is_empty() && path != "/" && path != "/rest" && path != "/rest/" {
+            return Err(Error::invalid_argument(
+                "domain must be a portal host such as portal.bitrix24.com, without a path",
+            ));
+        }
+        check_transport(&origin, allow_insecure_http)?;
+        Ok(Endpoint {
+            base: format!("{origin}/rest/"),
+            secret: None,
+        })
+    }
+
+    /// The URL of a REST method.
+    pub fn method_url(&self, method: &str) -> String {
+        format!("{}{method}", self.base)
+    }
+
+    /// The webhook code, if any: a secret to redact.
+    pub fn secret(&self) -> Option<&str> {
+        self.secret.as_deref()
+    }
+}
+
+/// Splits `scheme://host[:port]/path` into the lowercase origin and the path.
+fn split_origin(url: &str) -> Option<(String, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "https" && scheme != "http" {
+        return None;
+    }
+    let (authority, path) = match rest.find(['/', '?', '#']) {
+        Some(at) => rest.split_at(at),
+        None => (rest, ""),
+    };
+    if path.starts_with(['?', '#']) {
+        return None;
+    }
+    let host_ok = !authority.is_empty()
+        && !authority.contains('@')
+        && authority
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b));
+    host_ok.then(|| {
+        (
+            format!("{scheme}://{}", authority.to_ascii_lowercase()),
+            path,
+        )
+    })
+}
+
+/// https everywhere; http only to loopback or when the caller allows it.
+fn check_transport(origin: &str, allow_insecure_http: bool) -> Result<()> {
+    let Some(authority) = origin.strip_prefix("http://") else {
+        return Ok(());
+    };
+    if allow_insecure_http || is_loopback(authority) {
+        Ok(())
+    } else {
+        Err(Error::invalid_argument(
+            "only https:// portals are accepted (http:// only for loopback, or with allowInsecureHttp)",
+        ))
+    }
+}
+
+fn is_loopback(authority: &str) -> bool {
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        authority.split(':').next().unwrap_or_default()
+    };
+    host == "localhost"
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_urls() {
+        let hook = Endpoint::webhook("https://Portal.bitrix24.com/rest/1/abc123/", false).unwrap();
+        assert_eq!(
+            hook.method_url("vote.AttachedVote.recall"),
+            "https://portal.bitrix24.com/rest/1/abc123/vote.AttachedVote.recall"
+        );
+        assert_eq!(hook.secret(), Some("abc123"));
+        let no_slash = Endpoint::webhook("https://p.example/rest/7/x", false).unwrap();
+        assert_eq!(no_slash.method_url("m"), "https://p.example/rest/7/x/m");
+        assert!(Endpoint::webhook("http://127.0.0.1:8390/rest/1/hook1/", false).is_ok());
+        assert!(Endpoint::webhook("http://localhost/rest/1/hook1/", false).is_ok());
+        assert!(Endpoint::webhook("http://[::1]:80/rest/1/hook1/", false).is_ok());
+    }
+
+    #[test]
+    fn plain_http_is_refused_unless_loopback_or_allowed() {
+        let err = Endpoint::webhook("http://portal.example/rest/1/s3cret/", false).unwrap_err();
+        assert_eq!(err.code(), "INVALID_ARGUMENT");
+        assert!(!err.to_string().contains("s3cret"));
+        assert!(Endpoint::webhook("http://portal.example/rest/1/s3cret/", true).is_ok());
+        assert!(Endpoint::webhook("http://127.evil.com/rest/1/x/", false).is_err());
+        assert!(Endpoint::domain("http://portal.example", false).is_err());
+    }
+
+    #[test]
+    fn malformed_webhooks_never_echo_the_url() {
+        for url in [
+            "portal/rest/1/s3cret/",
+            "https://p/rest/one/s3cret/",
+            "https://p/rest/1/s3cret/extra/",
+            "https://p/api/1/s3cret/",
+            "https://user@p/rest/1/s3cret/",
+            "ftp://p/rest/1/s3cret/",
+            "https://p/rest/1/s3cret/?x=1",
+        ] {
+            let err = Endpoint::webhook(url, false).unwrap_err();
+            assert_eq!(err.code(), "INVALID_ARGUMENT", "{url}");
+            assert!(!err.to_string().contains("s3cret"), "{url}");
+        }
+    }
+
+    #[test]
+    fn domains_with_or_without_scheme() {
+        let plain = Endpoint::domain("b24.yurta.bx", false).unwrap();
+        assert_eq!(plain.method_url("m"), "https://b24.yurta.bx/rest/m");
+        let full = Endpoint::domain("https://portal.bitrix24.com/", false).unwrap();
+        assert_eq!(full.method_url("m"), "https://portal.bitrix24.com/rest/m");
+        let local = Endpoint::domain("http://127.0.0.1:8390", false).unwrap();
+        assert_eq!(local.method_url("m"), "http://127.0.0.1:8390/rest/m");
+        assert!(Endpoint::domain("https://p/other/path", false).is_err());
+        assert!(Endpoint::domain("", false).is_err());
+    }
+
+    #[test]
+    fn debug_hides_the_webhook_code() {
+        let hook = Endpoint::webhook("https://p.example/rest/1/s3cret/", false).unwrap();
+        assert!(!format!("{hook:?}").contains("s3cret"));
+    }
+}

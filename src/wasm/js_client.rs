@@ -1,0 +1,460 @@
+//! `VoteClient` for JS: validates JS arguments into the Rust types, runs the
+//! Rust client, and returns Promises of plain objects or `B24VoteError`s.
+
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortSignal;
+
+use super::convert::{error_to_js, get, to_js, whole_number};
+use super::runtime::settle;
+use crate::client::auth::{js_text, RefreshFn, TokenSet};
+use crate::client::{CallOptions, ClientOptions, RequestHook, VoteClient};
+use crate::error::{Error, ErrorKind, Result};
+use crate::{Ballot, EntityRefs, PollRef, PollRefParts};
+
+/// A client of one portal with one identity.
+#[wasm_bindgen(js_name = VoteClient)]
+pub struct JsVoteClient {
+    client: VoteClient,
+}
+
+#[wasm_bindgen(js_class = VoteClient)]
+impl JsVoteClient {
+    /// From an incoming webhook URL: `https://<portal>/rest/<user>/<code>/`.
+    pub fn webhook(
+        url: &str,
+        #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: JsValue,
+    ) -> std::result::Result<JsVoteClient, JsValue> {
+        let options = client_options(&options).map_err(|e| error_to_js(&e))?;
+        let client = VoteClient::webhook(url, options).map_err(|e| error_to_js(&e))?;
+        Ok(JsVoteClient { client })
+    }
+
+    /// From OAuth tokens; `refresh` is called once when they expire.
+    pub fn oauth(
+        #[wasm_bindgen(unchecked_param_type = "OAuthCredentials")] auth: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: JsValue,
+    ) -> std::result::Result<JsVoteClient, JsValue> {
+        let build = || -> Result<VoteClient> {
+            let options = client_options(&options)?;
+            let domain = string(&auth, "domain")?.unwrap_or_default();
+            let tokens = token_set(&auth, "accessToken", "refreshToken", "expiresAt")?;
+            let refresh = optional_function(&auth, "refresh")?.map(refresh_fn);
+            VoteClient::oauth(&domain, tokens, refresh, options)
+        };
+        build()
+            .map(|client| JsVoteClient { client })
+            .map_err(|e| error_to_js(&e))
+    }
+
+    /// Inside a portal frame: BX24 (BX24.js) or a B24Frame (@bitrix24/b24jssdk).
+    pub fn frame(
+        #[wasm_bindgen(unchecked_param_type = "object")] sdk: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: JsValue,
+    ) -> std::result::Result<JsVoteClient, JsValue> {
+        let options = client_options(&options).map_err(|e| error_to_js(&e))?;
+        let client = VoteClient::frame(sdk, options).map_err(|e| error_to_js(&e))?;
+        Ok(JsVoteClient { client })
+    }
+
+    /// Withdraws the caller's vote; resolves to the poll as it is now.
+    #[wasm_bindgen(unchecked_return_type = "Promise<AttachedVote>")]
+    pub fn recall(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        let client = self.client.clone();
+        run(async move {
+            let (poll, options) = (poll_ref(&poll)?, call_options(&options)?);
+            to_result(client.recall(&poll, options).await)
+        })
+    }
+
+    /// Reopens a stopped poll (editors only).
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn resume(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        let client = self.client.clone();
+        run(async move {
+            let (poll, options) = (poll_ref(&poll)?, call_options(&options)?);
+            client
+                .resume(&poll, options)
+                .await
+                .map(|()| JsValue::UNDEFINED)
+        })
+    }
+
+    /// Stops a poll (editors only).
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn stop(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        let client = self.client.clone();
+        run(async move {
+            let (poll, options) = (poll_ref(&poll)?, call_options(&options)?);
+            client
+                .stop(&poll, options)
+                .await
+                .map(|()| JsValue::UNDEFINED)
+        })
+    }
+
+    /// Reads a poll.
+    #[wasm_bindgen(unchecked_return_type = "Promise<AttachedVote>")]
+    pub fn get(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        let client = self.client.clone();
+        run(async move {
+            let (poll, options) = (poll_ref(&poll)?, call_options(&options)?);
+            to_result(client.get(&poll, options).await)
+        })
+    }
+
+    /// Reads up to 50 polls of one kind of entity, in the order asked.
+    #[wasm_bindgen(js_name = getMany, unchecked_return_type = "Promise<AttachedVote[]>")]
+    pub fn get_many(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "{ moduleId: string; entityType: string; entityIds: number[] }"
+        )]
+        refs: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        let client = self.client.clone();
+        run(async move {
+            let (refs, options) = (entity_refs(&refs)?, call_options(&options)?);
+            to_result(client.get_many(&refs, options).await)
+        })
+    }
+
+    /// Casts (or replaces, where revoting is allowed) the caller's ballot:
+    /// answer ids per question id.
+    #[wasm_bindgen(unchecked_return_type = "Promise<AttachedVote>")]
+    pub fn vote(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Record<number, number[]>")] ballot: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        let client = self.client.clone();
+        run(async move {
+            let poll = poll_ref(&poll)?;
+            let (ballot, options) = (ballot_from(&ballot)?, call_options(&options)?);
+            to_result(client.vote(&poll, &ballot, options).await)
+        })
+    }
+
+    /// A poll with the voters of each answer (`pageSize` per answer, 1..50).
+    #[wasm_bindgen(
+        js_name = getWithVoted,
+        unchecked_return_type = "Promise<{ attach: AttachedVote; voted: Record<number, Voter[]> }>"
+    )]
+    pub fn get_with_voted(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions & { pageSize?: number }")]
+        options: JsValue,
+    ) -> Promise {
+        let client = self.client.clone();
+        run(async move {
+            let poll = poll_ref(&poll)?;
+            let page_size = count(&options, "pageSize")?
+                .map(|n| u32::try_from(n).ok().filter(|n| (1..=50).contains(n)))
+                .map(|n| n.ok_or_else(|| Error::invalid_argument("pageSize must be 1 to 50")))
+                .transpose()?;
+            let options = call_options(&options)?;
+            to_result(client.get_with_voted(&poll, page_size, options).await)
+        })
+    }
+
+    /// One page of an answer's voters, from offset `start` (pages of 50).
+    #[wasm_bindgen(
+        js_name = getAnswerVoted,
+        unchecked_return_type = "Promise<{ items: Voter[]; total: number; next: number | null }>"
+    )]
+    pub fn get_answer_voted(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
+        #[wasm_bindgen(js_name = answerId)] answer_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions & { start?: number }")] options: JsValue,
+    ) -> Promise {
+        let client = self.client.clone();
+        run(async move {
+            let poll = poll_ref(&poll)?;
+            let answer_id = id(&answer_id)
+                .ok_or_else(|| Error::invalid_argument("answerId must be a positive integer"))?;
+            let start = count(&options, "start")?;
+            let options = call_options(&options)?;
+            to_result(
+                client
+                    .get_answer_voted(&poll, answer_id, start, options)
+                    .await,
+            )
+        })
+    }
+}
+
+/// Runs a call as a Promise: resolves to the value, rejects with a `B24VoteError`.
+fn run(call: impl std::future::Future<Output = Result<JsValue>> + 'static) -> Promise {
+    future_to_promise(async move { call.await.map_err(|e| error_to_js(&e)) })
+}
+
+fn to_result<T: serde::Serialize>(outcome: Result<T>) -> Result<JsValue> {
+    let value = outcome?;
+    to_js(&value).map_err(|e| Error::decode(js_text(&e)))
+}
+
+fn poll_ref(value: &JsValue) -> Result<PollRef> {
+    if !value.is_object() {
+        return Err(Error::invalid_argument(
+            "the poll must be { attachId } or { moduleId, entityType, entityId } or { signedAttachId }",
+        ));
+    }
+    PollRef::from_parts(PollRefParts {
+        attach_id: optional_id(value, "attachId")?,
+        module_id: string(value, "moduleId")?,
+        entity_type: string(value, "entityType")?,
+        entity_id: optional_id(value, "entityId")?,
+        signed_attach_id: string(value, "signedAttachId")?,
+    })
+}
+
+fn entity_refs(value: &JsValue) -> Result<EntityRefs> {
+    let ids = get(value, "entityIds");
+    if !Array::is_array(&ids) {
+        return Err(Error::invalid_argument("entityIds must be an array of ids"));
+    }
+    let ids = Array::from(&ids)
+        .iter()
+        .map(|v| {
+            id(&v).ok_or_else(|| Error::invalid_argument("entityIds must hold positive integers"))
+        })
+        .collect::<Result<Vec<u64>>>()?;
+    EntityRefs::new(
+        string(value, "moduleId")?.unwrap_or_default(),
+        string(value, "entityType")?.unwrap_or_default(),
+        ids,
+    )
+}
+
+fn ballot_from(value: &JsValue) -> Result<Ballot> {
+    if !value.is_object() || Array::is_array(value) {
+        return Err(Error::invalid_argument(
+            "the ballot must be an object: { [questionId]: [answerId, …] }",
+        ));
+    }
+    let mut choices = Vec::new();
+    for entry in Object::entries(value.unchecked_ref::<Object>()).iter() {
+        let pair = Array::from(&entry);
+        let question = pair
+            .get(0)
+            .as_string()
+            .and_then(|k| crate::lenient::parse_id(&k));
+        let question =
+            question.ok_or_else(|| Error::invalid_argument("ballot keys must be question ids"))?;
+        let answers = pair.get(1);
+        // A single answer id is accepted as the portal accepts it.
+        let answers: Vec<JsValue> = if Array::is_array(&answers) {
+            Array::from(&answers).iter().collect()
+        } else {
+            vec![answers]
+        };
+        let answers = answers
+            .iter()
+            .map(|a| {
+                id(a).ok_or_else(|| {
+                    Error::invalid_argument(format!(
+                        "answers for question {question} must be positive integers"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<u64>>>()?;
+        choices.push((question, answers));
+    }
+    Ballot::new(choices)
+}
+
+fn client_options(value: &JsValue) -> Result<ClientOptions> {
+    let mut options = ClientOptions::default();
+    if value.is_undefined() || value.is_null() {
+        return Ok(options);
+    }
+    if !value.is_object() {
+        return Err(Error::invalid_argument("options must be an object"));
+    }
+    if let Some(ms) = number(value, "timeoutMs")? {
+        options.timeout_ms = ms;
+    }
+    if let Some(retries) = count(value, "retries")? {
+        options.retries = u32::try_from(retries.min(20)).unwrap_or(20);
+    }
+    let rate = get(value, "rateLimit");
+    if rate.as_bool() == Some(false) || rate.is_null() {
+        options.rate_limit = None;
+    } else if !rate.is_undefined() {
+        let burst = count(&rate, "burst")?.and_then(|b| u32::try_from(b).ok());
+        let per_second = number(&rate, "perSecond")?;
+        match (burst, per_second) {
+            (Some(burst), Some(per_second)) => options.rate_limit = Some((burst, per_second)),
+            _ => {
+                return Err(Error::invalid_argument(
+                    "rateLimit must be { burst, perSecond } or false",
+                ))
+            }
+        }
+    }
+    options.allow_insecure_http = get(value, "allowInsecureHttp").as_bool().unwrap_or(false);
+    if let Some(hook) = optional_function(value, "onRequest")? {
+        let hook: RequestHook = Rc::new(move |method, attempt| {
+            let info = Object::new();
+            let _ = Reflect::set(&info, &"method".into(), &method.into());
+            let _ = Reflect::set(&info, &"attempt".into(), &attempt.into());
+            // The hook is the caller's; what it throws does not stop the call.
+            let _ = hook.call1(&JsValue::NULL, &info);
+        });
+        options.on_request = Some(hook);
+    }
+    Ok(options)
+}
+
+fn call_options(value: &JsValue) -> Result<CallOptions> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(CallOptions::default());
+    }
+    if !value.is_object() {
+        return Err(Error::invalid_argument("options must be an object"));
+    }
+    let action_uuid = string(value, "actionUuid")?;
+    if action_uuid
+        .as_ref()
+        .is_some_and(|u| u.is_empty() || u.len() > 1000)
+    {
+        return Err(Error::invalid_argument(
+            "actionUuid must be 1 to 1000 characters",
+        ));
+    }
+    let signal = get(value, "signal");
+    let signal = if signal.is_undefined() || signal.is_null() {
+        None
+    } else {
+        Some(
+            signal
+                .dyn_into::<AbortSignal>()
+                .map_err(|_| Error::invalid_argument("signal must be an AbortSignal"))?,
+        )
+    };
+    Ok(CallOptions {
+        action_uuid,
+        signal,
+        timeout_ms: number(value, "timeoutMs")?,
+    })
+}
+
+fn token_set(value: &JsValue, access: &str, refresh: &str, expires: &str) -> Result<TokenSet> {
+    Ok(TokenSet {
+        access_token: string(value, access)?.unwrap_or_default(),
+        refresh_token: string(value, refresh)?,
+        expires_at: number(value, expires)?,
+    })
+}
+
+/// Wraps the app's JS `refresh(refreshToken)` as the Rust client's callback.
+fn refresh_fn(refresh: Function) -> RefreshFn {
+    Rc::new(move |refresh_token: String| {
+        let refresh = refresh.clone();
+        Box::pin(async move {
+            let returned = refresh
+                .call1(&JsValue::NULL, &refresh_token.into())
+                .map_err(|e| {
+                    Error::new(
+                        ErrorKind::AuthRefreshFailed,
+                        format!("refresh threw: {}", js_text(&e)),
+                    )
+                })?;
+            let tokens = settle(returned).await.map_err(|e| {
+                Error::new(
+                    ErrorKind::AuthRefreshFailed,
+                    format!("refresh rejected: {}", js_text(&e)),
+                )
+            })?;
+            token_set(&tokens, "accessToken", "refreshToken", "expiresAt")
+        })
+    })
+}
+
+fn string(value: &JsValue, key: &str) -> Result<Option<String>> {
+    let field = get(value, key);
+    if field.is_undefined() || field.is_null() {
+        return Ok(None);
+    }
+    field
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| Error::invalid_argument(format!("{key} must be a string")))
+}
+
+fn number(value: &JsValue, key: &str) -> Result<Option<f64>> {
+    let field = get(value, key);
+    if field.is_undefined() || field.is_null() {
+        return Ok(None);
+    }
+    field
+        .as_f64()
+        .filter(|n| n.is_finite() && *n > 0.0)
+        .map(Some)
+        .ok_or_else(|| Error::invalid_argument(format!("{key} must be a positive number")))
+}
+
+fn count(value: &JsValue, key: &str) -> Result<Option<u64>> {
+    let field = get(value, key);
+    if field.is_undefined() || field.is_null() {
+        return Ok(None);
+    }
+    whole_number(&field)
+        .map(Some)
+        .ok_or_else(|| Error::invalid_argument(format!("{key} must be a whole number ≥ 0")))
+}
+
+/// A positive id given as a number, or as a string of digits (a placement's
+/// `messageId` arrives as a string).
+fn id(value: &JsValue) -> Option<u64> {
+    let id = match value.as_string() {
+        Some(text) => crate::lenient::parse_id(&text),
+        None => whole_number(value),
+    };
+    id.filter(|id| *id > 0)
+}
+
+fn optional_id(value: &JsValue, key: &str) -> Result<Option<u64>> {
+    let field = get(value, key);
+    if field.is_undefined() || field.is_null() {
+        return Ok(None);
+    }
+    id(&field)
+        .map(Some)
+        .ok_or_else(|| Error::invalid_argument(format!("{key} must be a positive integer")))
+}
+
+fn optional_function(value: &JsValue, key: &str) -> Result<Option<Function>> {
+    let field = get(value, key);
+    if field.is_undefined() || field.is_null() {
+        return Ok(None);
+    }
+    field
+        .dyn_into::<Function>()
+        .map(Some)
+        .map_err(|_| Error::invalid_argument(format!("{key} must be a function")))
+}
