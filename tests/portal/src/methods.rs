@@ -8,7 +8,6 @@ use crate::rest::{Outcome, RestError};
 use crate::state::{
     NewPoll, NewQuestion, Portal, RecallError, Touched, VoteError, CHECKBOX, PUBLICLY, RADIO,
 };
-use axum::http::StatusCode;
 use serde_json::{json, Map, Value};
 
 /// The methods, in their canonical spelling. REST method names are case-insensitive.
@@ -88,20 +87,19 @@ enum ReadRule {
     Recall,
 }
 
-/// A binder error: a required parameter is missing (code 100, a JSON number).
+/// A binder error: a required parameter is missing (code `"100"`). Other methods' docs
+/// show this code as a JSON number; the emulator keeps every `error` a string.
 fn missing(name: &str) -> RestError {
-    RestError::new(
-        StatusCode::BAD_REQUEST,
-        100,
+    RestError::controller(
+        "100",
         format!("Could not find value for parameter {{{name}}}"),
     )
 }
 
-/// A binder error: a parameter has the wrong type (code 100, a JSON number).
+/// A binder error: a parameter has the wrong type (code `"100"`).
 fn invalid(name: &str, value: &str, ty: &str) -> RestError {
-    RestError::new(
-        StatusCode::BAD_REQUEST,
-        100,
+    RestError::controller(
+        "100",
         format!("Invalid value {value} to match with parameter {{{name}}}. Should be value of type {ty}."),
     )
 }

@@ -24,17 +24,18 @@ const BODY_LIMIT: usize = 16 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq)]
 pub struct RestError {
     pub status: StatusCode,
-    /// A string (`"ATTACH_NOT_FOUND"`, `"403"`, `""`) or, for binder errors, a number.
-    pub code: Value,
+    /// Always a string: `"ATTACH_NOT_FOUND"`, `"403"`, `"100"`, or `""` for errors
+    /// that carry no code in the source.
+    pub code: String,
     pub description: String,
 }
 
 impl RestError {
     /// Any error.
-    pub fn new(status: StatusCode, code: impl Into<Value>, description: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: &str, description: impl Into<String>) -> Self {
         RestError {
             status,
-            code: code.into(),
+            code: code.to_string(),
             description: description.into(),
         }
     }
@@ -42,14 +43,6 @@ impl RestError {
     /// A controller error: HTTP 400, the first error only (`RestException` default).
     pub fn controller(code: &str, description: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, description)
-    }
-
-    /// The code as text, for statistics.
-    pub fn code_text(&self) -> String {
-        match &self.code {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        }
     }
 
     /// 503 `QUERY_LIMIT_EXCEEDED`.
@@ -124,7 +117,7 @@ fn raw_json(status: StatusCode, bytes: Vec<u8>) -> Response {
 }
 
 /// The error envelope.
-pub fn json_error(status: StatusCode, code: Value, description: &str) -> Response {
+pub fn json_error(status: StatusCode, code: &str, description: &str) -> Response {
     json_response(
         status,
         &json!({"error": code, "error_description": description}),
@@ -133,7 +126,7 @@ pub fn json_error(status: StatusCode, code: Value, description: &str) -> Respons
 
 impl IntoResponse for RestError {
     fn into_response(self) -> Response {
-        json_error(self.status, self.code, &self.description)
+        json_error(self.status, &self.code, &self.description)
     }
 }
 
@@ -249,7 +242,7 @@ fn authenticate(
 }
 
 fn reject(app: &App, err: RestError) -> Response {
-    lock(&app.stats).reject(&err.code_text());
+    lock(&app.stats).reject(&err.code);
     err.into_response()
 }
 
@@ -388,7 +381,7 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             (StatusCode::OK, Value::Object(envelope))
         }
         Err(e) => {
-            lock(&app.stats).reject(&e.code_text());
+            lock(&app.stats).reject(&e.code);
             (
                 e.status,
                 json!({"error": e.code, "error_description": e.description}),

@@ -90,7 +90,7 @@ pub async fn serve(State(app): State<Arc<App>>, req: Request) -> Response {
             }
         }
     }
-    json_error(StatusCode::NOT_FOUND, "NOT_FOUND".into(), "Not found").into_response()
+    json_error(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found").into_response()
 }
 
 #[cfg(test)]

@@ -303,7 +303,7 @@ async fn get_many() {
         )
         .await;
     assert_error(&a, 400, json!(""), "Attach with entityId 77 not found ");
-    // missing parameters are binder errors (code 100 as a number)
+    // missing parameters are binder errors (code "100")
     let a = p
         .call(
             2,
@@ -314,7 +314,7 @@ async fn get_many() {
     assert_error(
         &a,
         400,
-        json!(100),
+        json!("100"),
         "Could not find value for parameter {moduleId}",
     );
     let a = p
@@ -327,7 +327,7 @@ async fn get_many() {
     assert_error(
         &a,
         400,
-        json!(100),
+        json!("100"),
         "Could not find value for parameter {entityIds}",
     );
     // exactly 50 is fine
@@ -468,14 +468,14 @@ async fn vote_ballot_rules() {
         )
         .await;
     assert_error(&a, 400, json!(""), "Cannot save poll.");
-    // ballot missing or not an array: binder errors
+    // ballot missing or not an array: binder errors (code "100")
     let a = p
         .call(2, "vote.AttachedVote.vote", &[("attachId", "1")])
         .await;
     assert_error(
         &a,
         400,
-        json!(100),
+        json!("100"),
         "Could not find value for parameter {ballot}",
     );
     let a = p
@@ -488,7 +488,7 @@ async fn vote_ballot_rules() {
     assert_error(
         &a,
         400,
-        json!(100),
+        json!("100"),
         "Invalid value 3 to match with parameter {ballot}. Should be value of type array.",
     );
     // the failed calls changed nothing
@@ -784,7 +784,7 @@ async fn get_with_voted_paths() {
     assert_error(
         &a,
         400,
-        json!(100),
+        json!("100"),
         "Invalid value x to match with parameter {pageSize}. Should be value of type int.",
     );
 
@@ -843,7 +843,7 @@ async fn get_answer_voted_paging() {
     assert_error(
         &a,
         400,
-        json!(100),
+        json!("100"),
         "Could not find value for parameter {answerId}",
     );
     // anonymous: nobody listed
@@ -990,7 +990,7 @@ async fn im_send_errors() {
     assert_error(
         &a,
         400,
-        json!(100),
+        json!("100"),
         "Could not find value for parameter {IM_MESSAGE_VOTE_DATA}",
     );
     let a = p
@@ -1003,7 +1003,7 @@ async fn im_send_errors() {
     assert_error(
         &a,
         400,
-        json!(100),
+        json!("100"),
         "Could not find value for parameter {chatId}",
     );
     let a = p
