@@ -7,6 +7,9 @@
 
 use serde_json::{Map, Value};
 
+/// PHP's default `max_input_nesting_level`.
+pub const MAX_NESTING: usize = 64;
+
 /// The merged parameters of one request.
 pub type Params = Map<String, Value>;
 
@@ -30,7 +33,8 @@ pub fn parse_json(input: &[u8], params: &mut Params) {
 /// Inserts one `name=value` pair the way PHP's `php_register_variable_ex` does.
 pub fn insert_php(params: &mut Params, name: &str, value: Value) {
     let (base, segments) = split_name(name);
-    if base.is_empty() {
+    // PHP drops variables nested deeper than `max_input_nesting_level` (64).
+    if base.is_empty() || segments.len() > MAX_NESTING {
         return;
     }
     if segments.is_empty() {
@@ -219,6 +223,8 @@ mod tests {
         assert_eq!(parse("a[b=1"), json!({"a_b": "1"}));
         assert_eq!(parse("[x]=1&=2"), json!({}));
         assert_eq!(parse("a=1&a[]=2"), json!({"a": {"0": "2"}}));
+        let deep = format!("a{}=1&b=2", "[]".repeat(10_000));
+        assert_eq!(parse(&deep), json!({"b": "2"}));
     }
 
     #[test]
