@@ -322,7 +322,7 @@ async fn leaky_bucket() {
             passed += 1;
         }
     }
-    assert!((2..=3).contains(&passed), "{passed} passed after draining");
+    assert!((2..=4).contains(&passed), "{passed} passed after draining");
     // the rate can be changed at run time, or switched off
     p.admin("config", json!({"rate": "off"})).await;
     for _ in 0..20 {
