@@ -254,19 +254,25 @@ function loadFromForm() {
     formError.hidden = false;
     return;
   }
+  const otherPoll = !sameRef(ref, app.ref) || app.clientKey !== url;
   if (!app.client || app.clientKey !== url) {
     try {
       app.client = app.lib.VoteClient.webhook(url);
       app.clientKey = url;
     } catch (e) {
       app.client = null;
+      app.clientKey = "";
+      app.attach = null;
+      $("poll").hidden = true;
       showError(e, null);
       return;
     }
   }
-  if (!sameRef(ref, app.ref)) {
+  if (otherPoll) {
+    // Another poll: the one shown must not look like it, nor take its actions.
     app.attach = null;
     app.shownPercents.clear();
+    $("poll").hidden = true;
   }
   app.ref = ref;
   perform([load], "").then((ok) => {
@@ -333,6 +339,7 @@ async function perform(steps, doneText) {
 function setBusy(busy) {
   app.busy = busy;
   $("app").setAttribute("aria-busy", String(busy));
+  $("loading").hidden = !busy || !!app.attach;
   $("load").disabled = busy;
   $("retry").disabled = busy;
   updateButtons();
@@ -413,6 +420,7 @@ function show(attach) {
   app.attach = attach;
   $("poll").hidden = false;
   $("frame-hint").hidden = true;
+  $("loading").hidden = true;
 
   const badges = $("badges");
   badges.replaceChildren(
