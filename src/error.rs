@@ -138,6 +138,7 @@ impl Error {
     /// Replaces every occurrence of each secret in the description.
     /// The client calls this on anything that came from outside (a fetch
     /// error's text may quote the URL, which holds a webhook code).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the client is wasm-only
     pub(crate) fn redact(mut self, secrets: &[&str]) -> Self {
         self.description = redact(&self.description, secrets);
         self
