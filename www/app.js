@@ -386,6 +386,10 @@ function errorText(e) {
   if (code === "ATTACH_NOT_FOUND" && app.bx24 && app.ref && app.ref.moduleId === "im") {
     return "This message has no poll. Open the app from the menu of a message with a poll.";
   }
+  // A 5xx whose body was an error page (DECODE_ERROR) or a code we have no words for.
+  if (e.status >= 500 && (code === "DECODE_ERROR" || !Object.hasOwn(ERROR_TEXT, code))) {
+    return "The portal had a problem on its side (server error). Try again in a moment.";
+  }
   if (Object.hasOwn(ERROR_TEXT, code)) return ERROR_TEXT[code];
   return e.description ? `The portal refused: ${e.description}` : `The portal refused (error ${code || "without a code"}).`;
 }
