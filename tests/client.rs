@@ -350,6 +350,26 @@ async fn transient_faults_are_retried_for_reads_and_repeatable_writes() {
     }
 }
 
+/// A webhook client that counts its HTTP attempts in `globalThis.attempts`.
+fn counting_webhook(user: u32) -> JsVoteClient {
+    let options = js(json!({ "rateLimit": false }));
+    let hook = Function::new_with_args(
+        "",
+        "globalThis.attempts = 0; return () => { globalThis.attempts++; };",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap();
+    Reflect::set(&options, &"onRequest".into(), &hook).unwrap();
+    JsVoteClient::webhook(&format!("{PORTAL}/rest/{user}/hook{user}/"), options).unwrap()
+}
+
+fn attempts() -> f64 {
+    Reflect::get(&js_sys::global(), &"attempts".into())
+        .unwrap()
+        .as_f64()
+        .unwrap()
+}
+
 #[wasm_bindgen_test]
 async fn vote_is_not_repeated_when_it_may_have_run() {
     let poll = new_poll(true).await;
@@ -366,24 +386,31 @@ async fn vote_is_not_repeated_when_it_may_have_run() {
         ("truncate", "DECODE_ERROR"),
     ] {
         fault(kind, 1, "vote.AttachedVote.vote").await;
-        let before = stats().await["byMethod"]["vote.AttachedVote.vote"]
-            .as_u64()
-            .unwrap_or(0);
-        let error = settle(webhook(9).vote(by_id.clone(), ballot.clone(), JsValue::UNDEFINED))
-            .await
-            .unwrap_err();
-        assert_eq!(code(&error), expected, "{kind}");
-        let after = stats().await["byMethod"]["vote.AttachedVote.vote"]
-            .as_u64()
-            .unwrap_or(0);
-        assert_eq!(after - before, 1, "{kind}: sent once, not retried");
+        let client = counting_webhook(9);
+        match settle(client.vote(by_id.clone(), ballot.clone(), JsValue::UNDEFINED)).await {
+            Err(error) => assert_eq!(code(&error), expected, "{kind}"),
+            // Chromium itself re-sends a POST whose reused connection closed
+            // before any answer; the library still made one attempt.
+            Ok(_) => assert_eq!(kind, "drop", "{kind} must not resolve"),
+        }
+        assert_eq!(attempts(), 1.0, "{kind}: one attempt, no retry");
+        let state = admin(&format!("polls/{}", poll["attachId"]), None).await;
+        let mine = state["ballots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["user"] == 9)
+            .count();
+        assert!(mine <= 1, "{kind}: user 9 has {mine} ballots");
     }
     // A 503 means the portal did not run it: retried, and it counts once.
     fault("rate_limit", 2, "vote.AttachedVote.vote").await;
-    let voted = settle(webhook(10).vote(by_id, ballot, JsValue::UNDEFINED))
+    let client = counting_webhook(10);
+    let voted = settle(client.vote(by_id, ballot, JsValue::UNDEFINED))
         .await
         .unwrap();
     assert!(field(&voted, "isVoted").as_bool().unwrap());
+    assert_eq!(attempts(), 3.0);
 }
 
 #[wasm_bindgen_test]
