@@ -192,3 +192,38 @@ test("another placement with an attachId option; a message without a poll reads 
   assert.equal(nothing.rest.length, 0);
   await nothing.context.close();
 });
+
+test("install.html binds IM_CONTEXT_MENU to index.html, then finishes the installation", async () => {
+  const { page, context, events } = await openPage(browser, {
+    width: 1024,
+    initScript: {
+      fn: (alreadyBound) => {
+        window.__install = { calls: [], finished: 0 };
+        window.BX24 = {
+          init: (cb) => setTimeout(cb, 0),
+          callMethod(method, params, cb) {
+            window.__install.calls.push({ method, params });
+            const error = alreadyBound ? "ERROR_PLACEMENT_HANDLER_ALREADY_BINDED: Handler already binded" : null;
+            setTimeout(() => cb({ error: () => error, data: () => !alreadyBound }), 0);
+          },
+          installFinish() {
+            window.__install.finished++;
+          },
+        };
+      },
+      arg: false,
+    },
+  });
+  await page.goto(`${portal.url}/install.html?DOMAIN=example.bitrix24.com&APP_SID=x`);
+  await page.waitForSelector('#app[aria-busy="false"]');
+  const install = await page.evaluate(() => window.__install);
+  assert.deepEqual(install.calls.map((c) => c.method), ["placement.bind"]);
+  const params = install.calls[0].params;
+  assert.equal(params.PLACEMENT, "IM_CONTEXT_MENU");
+  assert.equal(params.HANDLER, `${portal.url}/index.html`);
+  assert.equal(params.TITLE, "Poll results");
+  assert.equal(install.finished, 1);
+  assert.match(await page.textContent("#install-status"), /^Done\./);
+  assert.deepEqual(events.pageErrors, []);
+  await context.close();
+});
