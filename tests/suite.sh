@@ -19,8 +19,9 @@ stage() {
     echo "!! $name failed (log: $log)"; exit 1
   fi
   local passed failed
-  passed=$(grep -Eo '([0-9]+) passed' "$log" | awk '{s+=$1} END {print s+0}')
-  failed=$(grep -Eo '([0-9]+) failed' "$log" | awk '{s+=$1} END {print s+0}')
+  # cargo and wasm-bindgen print "N passed; M failed", node --test "# pass N".
+  passed=$(grep -Eo '([0-9]+) passed|^# pass [0-9]+' "$log" | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}')
+  failed=$(grep -Eo '([0-9]+) failed|^# fail [0-9]+' "$log" | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}')
   if [ "$failed" != 0 ]; then echo "!! $name: $failed failed"; exit 1; fi
   if [ "$passed" = 0 ]; then echo "!! $name ran no test"; exit 1; fi
   COUNTS[$name]=$passed
@@ -39,8 +40,11 @@ export B24_PORTAL_URL="$PORTAL_URL"
 stage wasm-node wasm-pack test --node
 WASM_BINDGEN_USE_BROWSER=1 stage wasm-chromium wasm-pack test --headless --chrome
 
+# The end-to-end tests start their own emulator and drive Debian's chromium.
+stage e2e node --test --test-concurrency=1 tests/e2e/
+
 echo
-for name in native wasm-node wasm-chromium; do
+for name in native wasm-node wasm-chromium e2e; do
   [ -n "${COUNTS[$name]:-}" ] && printf '%-16s %s passed\n' "$name:" "${COUNTS[$name]}"
 done
 echo "total: $TOTAL_PASSED passed, 0 failed"
