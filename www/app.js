@@ -276,7 +276,10 @@ function loadFromForm() {
   }
   app.ref = ref;
   perform([load], "").then((ok) => {
-    if (ok) $("connect-box").open = false;
+    if (ok) {
+      $("connect-box").open = false;
+      $("poll-title").focus();
+    }
   });
 }
 
@@ -315,6 +318,7 @@ let retryStep = null;
 // Resolves to whether all steps succeeded.
 async function perform(steps, doneText) {
   if (app.busy || !app.client) return false;
+  const focused = document.activeElement && document.activeElement !== document.body ? document.activeElement.id : "";
   hideError();
   setStatus("Working…");
   setBusy(true);
@@ -332,8 +336,22 @@ async function perform(steps, doneText) {
     return true;
   } finally {
     setBusy(false);
+    if (focused) restoreFocus(focused);
     fit();
   }
+}
+
+// Disabling the buttons during a call drops the keyboard focus, and the button used
+// may now be hidden (Vote after voting). Put focus back where the user can go on: the
+// error's Retry, the same control, or the poll's heading.
+function restoreFocus(id) {
+  if (!$("error").hidden) {
+    ($("retry").hidden ? $("dismiss") : $("retry")).focus();
+    return;
+  }
+  const el = $(id);
+  if (el && !el.disabled && el.getClientRects().length > 0) el.focus();
+  else if (!$("poll").hidden) $("poll-title").focus();
 }
 
 function setBusy(busy) {
@@ -420,7 +438,6 @@ function hideError() {
 // Draws the poll (replacing the previous drawing). Bars start at the width they had
 // and move to the new one, so a vote or a recall animates.
 function show(attach) {
-  const hadFocus = document.activeElement && $("poll").contains(document.activeElement) ? document.activeElement.id : null;
   app.attach = attach;
   $("poll").hidden = false;
   $("frame-hint").hidden = true;
@@ -448,7 +465,6 @@ function show(attach) {
   app.shownPercents = new Map(bars.map((b) => [b.id, b.to]));
 
   updateButtons();
-  if (hadFocus && ($(hadFocus) === null || $(hadFocus).hidden)) $("poll-title").focus();
   fit();
 }
 

@@ -123,7 +123,11 @@ test("vote, then recall: counts, bars and buttons follow", async () => {
   let state = await portal.admin(`/_emulator/polls/${created.attachId}`);
   assert.ok(state.ballots.some((b) => b.user === 1));
 
-  await page.click("#recall");
+  // The Vote button is gone; the keyboard goes on from the poll's heading to Recall.
+  assert.equal(await page.evaluate(() => document.activeElement.id), "poll-title");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "recall");
+  await page.keyboard.press("Enter");
   await settled(page);
   rows = await readPoll(page);
   assert.deepEqual(rows.map((r) => r.votes), votes);
@@ -160,6 +164,45 @@ test("a multiple-choice vote marks every chosen answer", async () => {
   assert.deepEqual(rows.map((r) => r.mine), [true, false, true]);
   const expected = Array.from(lib.percentages(votes, { multiple: true, voters: 3 }));
   assert.deepEqual(rows.map((r) => r.percent), expected);
+  await context.close();
+});
+
+test("an anonymous poll without revote: badges, and no Recall after voting", async () => {
+  const spec = { ...DEMO_POLL, anonymous: true, allowRevote: false };
+  const created = await portal.admin("/_emulator/polls", spec);
+  const { page, context } = await openPoll(created, { user: 2 });
+  assert.deepEqual(await page.$$eval("#badges li", (li) => li.map((x) => x.textContent)), ["Open", "Anonymous"]);
+  assert.deepEqual(await buttons(page), { refresh: true }, "voted, and may not change it");
+  assert.match(await page.textContent("#summary"), /You voted/);
+  await context.close();
+});
+
+test("the bars animate from the old values to the new ones", async () => {
+  const created = await portal.admin("/_emulator/polls", DEMO_POLL);
+  const { page, context } = await openPage(browser, { width: 1024, reducedMotion: "no-preference" });
+  await page.addInitScript(() => {
+    window.__moved = [];
+    document.addEventListener("transitionrun", (e) => {
+      if (e.propertyName === "width") window.__moved.push(Number(e.target.closest("li").dataset.answerId));
+    });
+  });
+  await page.goto(appUrl(portal, { webhook: portal.webhook(1), attachId: created.attachId }));
+  await settled(page);
+  const answers = created.questions[0].answers;
+  // The first drawing grows every non-empty bar from zero.
+  await page.waitForFunction((n) => window.__moved.length >= n, answers.length);
+  assert.deepEqual((await page.evaluate(() => window.__moved)).sort(), [...answers].sort());
+
+  const before = await readPoll(page);
+  await page.evaluate(() => (window.__moved = []));
+  await page.getByRole("radio", { name: "Monday" }).check();
+  await page.click("#vote");
+  await settled(page);
+  const after = await readPoll(page);
+  const changed = after.filter((r, i) => r.percent !== before[i].percent).map((r) => r.id);
+  assert.ok(changed.length >= 2);
+  await page.waitForFunction((n) => window.__moved.length >= n, changed.length);
+  assert.deepEqual((await page.evaluate(() => window.__moved)).sort(), changed.sort(), "only changed bars move");
   await context.close();
 });
 

@@ -106,8 +106,9 @@ export function launchBrowser() {
  * Opens a page at the given width, collecting dialogs, page errors, console errors and
  * CSP violations so tests can assert none happened.
  */
-export async function openPage(browser, { width = 1024, height = 800, initScript } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, reducedMotion: "reduce" });
+export async function openPage(browser, { width = 1024, height = 800, initScript, reducedMotion = "reduce" } = {}) {
+  // Reduced motion by default: bars are drawn at their final length at once.
+  const context = await browser.newContext({ viewport: { width, height }, reducedMotion });
   const page = await context.newPage();
   const events = { dialogs: [], pageErrors: [], consoleErrors: [] };
   page.on("dialog", (d) => {
