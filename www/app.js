@@ -30,6 +30,7 @@ const ERROR_TEXT = {
   UNEXPECTED_RESULT: "The portal's answer was not what this app expected.",
   INVALID_ARGUMENT: "The webhook URL or the poll reference is not valid.",
   expired_token: "Your session has expired. Reopen the app to sign in again.",
+  invalid_token: "Your session is no longer valid. Reopen the app to sign in again.",
   AUTH_REFRESH_FAILED: "Your session has expired and could not be renewed. Reopen the app to sign in again.",
   NO_AUTH_FOUND: "The portal did not receive any credentials.",
   INVALID_CREDENTIALS: "The portal did not accept the credentials. Check the webhook URL.",
@@ -51,7 +52,10 @@ const app = {
 
 // ---------- start ----------
 
-main().catch((e) => showError(e, null));
+main().catch((e) => {
+  setReady();
+  showError(e, null);
+});
 
 async function main() {
   const bx24 = await findBx24();
