@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use web_sys::AbortSignal;
 
-use crate::decode::{decode_timed, Attaches, Done, MethodResult};
+use crate::decode::{decode_timed, Attaches, Done};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::form::Form;
@@ -185,28 +185,30 @@ impl VoteClient {
 
     /// Withdraws the caller's vote (`vote.AttachedVote.recall`).
     pub async fn recall(&self, poll: &PollRef, options: CallOptions) -> Result<AttachedVote> {
-        self.call(Method::Recall, |form| poll.write(form), options)
-            .await
+        self.call(Method::Recall, poll_form(poll), options)
+            .await?
+            .attach()
     }
 
     /// Reopens a stopped poll (`vote.AttachedVote.resume`); editors only.
     pub async fn resume(&self, poll: &PollRef, options: CallOptions) -> Result<()> {
-        self.call::<Done>(Method::Resume, |form| poll.write(form), options)
+        self.call(Method::Resume, poll_form(poll), options)
             .await
             .map(|_| ())
     }
 
     /// Stops a poll (`vote.AttachedVote.stop`); editors only.
     pub async fn stop(&self, poll: &PollRef, options: CallOptions) -> Result<()> {
-        self.call::<Done>(Method::Stop, |form| poll.write(form), options)
+        self.call(Method::Stop, poll_form(poll), options)
             .await
             .map(|_| ())
     }
 
     /// Reads a poll (`vote.AttachedVote.get`).
     pub async fn get(&self, poll: &PollRef, options: CallOptions) -> Result<AttachedVote> {
-        self.call(Method::Get, |form| poll.write(form), options)
-            .await
+        self.call(Method::Get, poll_form(poll), options)
+            .await?
+            .attach()
     }
 
     /// Reads up to 50 polls of one kind of entity, in the order asked.
@@ -215,9 +217,12 @@ impl VoteClient {
         refs: &EntityRefs,
         options: CallOptions,
     ) -> Result<Vec<AttachedVote>> {
-        self.call::<Attaches>(Method::GetMany, |form| refs.write(form), options)
-            .await
-            .map(|many| many.0)
+        let mut form = Form::default();
+        refs.write(&mut form);
+        match self.call(Method::GetMany, form, options).await? {
+            Outcome::Many(many) => Ok(many),
+            _ => Err(mismatch()),
+        }
     }
 
     /// Casts (or, where revoting is allowed, replaces) the caller's ballot.
@@ -227,11 +232,9 @@ impl VoteClient {
         ballot: &Ballot,
         options: CallOptions,
     ) -> Result<AttachedVote> {
-        let params = |form: &mut Form| {
-            poll.write(form);
-            ballot.write(form);
-        };
-        self.call(Method::Vote, params, options).await
+        let mut form = poll_form(poll);
+        ballot.write(&mut form);
+        self.call(Method::Vote, form, options).await?.attach()
     }
 
     /// A poll with up to `page_size` (1..50, default 10) voters per answer.
@@ -241,13 +244,14 @@ impl VoteClient {
         page_size: Option<u32>,
         options: CallOptions,
     ) -> Result<AttachWithVoted> {
-        let params = |form: &mut Form| {
-            poll.write(form);
-            if let Some(size) = page_size {
-                form.number("pageSize", u64::from(size));
-            }
-        };
-        self.call(Method::GetWithVoted, params, options).await
+        let mut form = poll_form(poll);
+        if let Some(size) = page_size {
+            form.number("pageSize", u64::from(size));
+        }
+        match self.call(Method::GetWithVoted, form, options).await? {
+            Outcome::WithVoted(result) => Ok(result),
+            _ => Err(mismatch()),
+        }
     }
 
     /// One page (50) of an answer's voters, from offset `start`.
@@ -264,23 +268,20 @@ impl VoteClient {
                     .with_method(Method::GetAnswerVoted.name()),
             );
         }
-        let params = |form: &mut Form| {
-            poll.write(form);
-            form.number("answerId", answer_id);
-            if let Some(start) = start {
-                form.number("start", start);
-            }
-        };
-        self.call(Method::GetAnswerVoted, params, options).await
+        let mut form = poll_form(poll);
+        form.number("answerId", answer_id);
+        if let Some(start) = start {
+            form.number("start", start);
+        }
+        match self.call(Method::GetAnswerVoted, form, options).await? {
+            Outcome::Voters(page) => Ok(page),
+            _ => Err(mismatch()),
+        }
     }
 
     /// One call: bounded by its timeout and signal, retried by the policy.
-    async fn call<T: MethodResult>(
-        &self,
-        method: Method,
-        params: impl FnOnce(&mut Form),
-        options: CallOptions,
-    ) -> Result<T> {
+    /// Not generic, so one state machine serves every method.
+    async fn call(&self, method: Method, mut form: Form, options: CallOptions) -> Result<Outcome> {
         let timeout_ms = options.timeout_ms.unwrap_or(self.inner.options.timeout_ms);
         if !(timeout_ms.is_finite() && timeout_ms > 0.0) {
             return Err(
@@ -288,36 +289,29 @@ impl VoteClient {
                     .with_method(method.name()),
             );
         }
-        let mut form = Form::default();
-        params(&mut form);
         if method.takes_action_uuid() {
             let uuid = options.action_uuid.clone().unwrap_or_else(new_uuid);
             form.text("actionUuid", &uuid);
         }
         let deadline_ms = now_ms() + timeout_ms;
-        let attempts = Box::pin(self.attempts::<T>(method, form, deadline_ms));
+        let attempts = Box::pin(self.attempts(method, form, deadline_ms));
         let timeout = sleep(timeout_ms);
         let outcome = match options.signal.as_ref() {
             Some(signal) if signal.aborted() => return Err(cancelled(method)),
             Some(signal) => match race(attempts, Box::pin(race(timeout, aborted(signal)))).await {
                 First::Left(outcome) => outcome,
-                First::Right(First::Left(())) => Err(timed_out(method, timeout_ms)),
+                First::Right(First::Left(())) => Err(timed_out(method)),
                 First::Right(First::Right(())) => Err(cancelled(method)),
             },
             None => match race(attempts, timeout).await {
                 First::Left(outcome) => outcome,
-                First::Right(()) => Err(timed_out(method, timeout_ms)),
+                First::Right(()) => Err(timed_out(method)),
             },
         };
         outcome.map_err(|e| e.redact_all(&self.secrets()))
     }
 
-    async fn attempts<T: MethodResult>(
-        &self,
-        method: Method,
-        form: Form,
-        deadline_ms: f64,
-    ) -> Result<T> {
+    async fn attempts(&self, method: Method, form: Form, deadline_ms: f64) -> Result<Outcome> {
         let mut refreshed = false;
         let mut number = 0u32;
         loop {
@@ -346,14 +340,12 @@ impl VoteClient {
             }
             let outcome = match post_form(&endpoint.method_url(method.name()), body.finish()).await
             {
-                Ok(reply) => {
-                    decode_timed::<T>(reply.status, &reply.body).map(|(value, reset_at)| {
-                        if let Some(seconds) = reset_at {
-                            self.note_operating_reset(method, seconds * 1000.0);
-                        }
-                        value
-                    })
-                }
+                Ok(reply) => decode(method, reply.status, &reply.body).map(|(value, reset_at)| {
+                    if let Some(seconds) = reset_at {
+                        self.note_operating_reset(method, seconds * 1000.0);
+                    }
+                    value
+                }),
                 Err(error) => Err(error),
             };
             let error = match outcome {
@@ -430,12 +422,63 @@ impl Error {
     }
 }
 
-fn timed_out(method: Method, timeout_ms: f64) -> Error {
+fn timed_out(method: Method) -> Error {
+    Error::new(ErrorKind::Timeout, "no answer within the call's timeoutMs")
+        .with_method(method.name())
+}
+
+/// A method's decoded result, with the type erased so that one async
+/// state machine serves all methods (each generic copy costs wasm bytes).
+enum Outcome {
+    Attach(AttachedVote),
+    Many(Vec<AttachedVote>),
+    Done,
+    WithVoted(AttachWithVoted),
+    Voters(VoterPage),
+}
+
+impl Outcome {
+    fn attach(self) -> Result<AttachedVote> {
+        match self {
+            Outcome::Attach(attach) => Ok(attach),
+            _ => Err(mismatch()),
+        }
+    }
+}
+
+/// Cannot happen: each method decodes into its own variant.
+fn mismatch() -> Error {
     Error::new(
-        ErrorKind::Timeout,
-        format!("no answer within {timeout_ms} ms"),
+        ErrorKind::UnexpectedResult,
+        "the result does not match the method",
     )
-    .with_method(method.name())
+}
+
+fn poll_form(poll: &PollRef) -> Form {
+    let mut form = Form::default();
+    poll.write(&mut form);
+    form
+}
+
+/// Decodes a response the way `method` expects, with `operating_reset_at`.
+fn decode(method: Method, status: u16, body: &str) -> Result<(Outcome, Option<f64>)> {
+    match method {
+        Method::Get | Method::Vote | Method::Recall => {
+            decode_timed::<AttachedVote>(status, body).map(|(v, t)| (Outcome::Attach(v), t))
+        }
+        Method::Stop | Method::Resume => {
+            decode_timed::<Done>(status, body).map(|(_, t)| (Outcome::Done, t))
+        }
+        Method::GetMany => {
+            decode_timed::<Attaches>(status, body).map(|(v, t)| (Outcome::Many(v.0), t))
+        }
+        Method::GetWithVoted => {
+            decode_timed::<AttachWithVoted>(status, body).map(|(v, t)| (Outcome::WithVoted(v), t))
+        }
+        Method::GetAnswerVoted => {
+            decode_timed::<VoterPage>(status, body).map(|(v, t)| (Outcome::Voters(v), t))
+        }
+    }
 }
 
 fn cancelled(method: Method) -> Error {

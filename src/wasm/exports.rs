@@ -91,8 +91,8 @@ fn tally_options(options: &JsValue) -> Result<TallyOptions, Error> {
 fn describe(value: &JsValue) -> String {
     if value.is_undefined() {
         "undefined".into()
-    } else if let Some(n) = value.as_f64() {
-        format!("{n}")
+    } else if value.as_f64().is_some() {
+        "a number that is not a whole count".into()
     } else if value.is_string() {
         "a string".into()
     } else {

@@ -207,8 +207,15 @@ impl JsVoteClient {
     }
 }
 
-/// Runs a call as a Promise: resolves to the value, rejects with a `B24VoteError`.
+/// Runs a call as a Promise: resolves to the value, rejects with a
+/// `B24VoteError`. Boxed as `dyn`, so one copy serves every method.
 fn run(call: impl std::future::Future<Output = Result<JsValue>> + 'static) -> Promise {
+    run_boxed(Box::pin(call))
+}
+
+fn run_boxed(
+    call: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue>>>>,
+) -> Promise {
     future_to_promise(async move { call.await.map_err(|e| error_to_js(&e)) })
 }
 
