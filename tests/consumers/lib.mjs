@@ -193,3 +193,43 @@ export async function openPage(browser, url, { selector = "#result", timeoutMs =
     await page.close();
   }
 }
+
+/** A free TCP port on 127.0.0.1 (for servers that cannot take port 0). */
+export async function freePort() {
+  const server = createServer();
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** `vite` (the dev server) in `dir`; resolves to { url, stop } once it listens. */
+export async function startViteDev(dir) {
+  const port = await freePort();
+  const child = spawn(
+    "node",
+    ["node_modules/vite/bin/vite.js", "--host", "127.0.0.1", "--port", String(port), "--clearScreen", "false"],
+    { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  const url = await new Promise((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vite printed no address:\n${output}`)), 30_000);
+    const onData = (chunk) => {
+      output += chunk;
+      // eslint-disable-next-line no-control-regex
+      const m = /Local:\s+(http:\/\/\S+)/.exec(output.replace(/\x1b\[[0-9;]*m/g, ""));
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1].replace(/\/$/, ""));
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`vite exited (${code}):\n${output}`));
+    });
+  });
+  child.removeAllListeners("exit");
+  return { url, stop: () => child.kill() };
+}
