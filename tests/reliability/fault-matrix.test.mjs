@@ -150,47 +150,55 @@ test('fault matrix: every fault kind × method class, 20 calls each', async () =
   tokens = [];
   const webhook = VoteClient.webhook(`${portal.url}/rest/${USER}/${WEBHOOK_CODE}/`, { rateLimit: false, retries: 3 });
   const details = [];
+  // Faults match by method, so each method is a lane of its own: the lanes
+  // run side by side, and within a lane one call (one fault) at a time.
+  // Every poll is made, and the resume polls stopped, before any fault.
+  const plan = [];
   for (const kind of KINDS) {
     for (const [cls, methods] of Object.entries(CLASSES)) {
       const cell = { kind, class: cls, calls: 0, resolved: 0, typedError: 0, hung: 0, wrong: 0 };
+      cells.push(cell);
       for (let i = 0; i < CALLS_PER_CELL; i++) {
         const method = methods[i % methods.length];
         // expired_token: every other call through OAuth with a refresh callback.
-        const auth = kind === 'expired_token' && i % 2 === 1 ? 'oauth' : 'webhook';
-        const client = auth === 'oauth' ? await oauthClient() : webhook;
+        const auth = kind === 'expired_token' && Math.floor(i / methods.length) % 2 === 1 ? 'oauth' : 'webhook';
         const poll = await freshPoll();
         if (method === 'resume') await webhook.stop({ attachId: poll.attachId });
-        await api.fault({ kind, count: 1, delayMs: DELAY_MS, method: `vote.AttachedVote.${method}` });
-        const want = expected(kind, method, auth);
-        const outcome = await watchdog(run(client, method, poll, kind), HUNG_AFTER_MS);
-        cell.calls++;
-        let ok;
-        if (outcome.hung) {
-          cell.hung++;
-          ok = false;
-        } else if (outcome.ok) {
-          ok = want === 'resolve' && (await resolvedCorrectly(method, kind, poll, outcome.value));
-          if (ok) cell.resolved++;
-        } else {
-          const e = outcome.error;
-          errors.push(e);
-          ok = want !== 'resolve' && e instanceof Error && e.name === 'B24VoteError' &&
-            e.code === want.code && e.status === want.status &&
-            e.method === `vote.AttachedVote.${method}` &&
-            (want.retryable === undefined || e.retryable === want.retryable);
-          if (ok) cell.typedError++;
-        }
-        if (!ok && !outcome.hung) {
-          cell.wrong++;
-          details.push(`${kind}/${method}/${auth}: want ${JSON.stringify(want)}, got ${outcome.ok ? 'resolve ' + JSON.stringify(outcome.value)?.slice(0, 200) : `${outcome.error}`}`);
-        }
-        // Let a delayed answer the client gave up on reach the portal before the next call.
-        if (kind === 'delay') await new Promise((r) => setTimeout(r, 0));
-        if (auth === 'oauth') client.free();
+        plan.push({ kind, cell, method, auth, poll });
       }
-      cells.push(cell);
     }
   }
+  const lanes = [...new Set(plan.map((p) => p.method))];
+  await Promise.all(lanes.map(async (lane) => {
+    for (const { kind, cell, method, auth, poll } of plan.filter((p) => p.method === lane)) {
+      const client = auth === 'oauth' ? await oauthClient() : webhook;
+      await api.fault({ kind, count: 1, delayMs: DELAY_MS, method: `vote.AttachedVote.${method}` });
+      const want = expected(kind, method, auth);
+      const outcome = await watchdog(run(client, method, poll, kind), HUNG_AFTER_MS);
+      cell.calls++;
+      let ok;
+      if (outcome.hung) {
+        cell.hung++;
+        ok = false;
+      } else if (outcome.ok) {
+        ok = want === 'resolve' && (await resolvedCorrectly(method, kind, poll, outcome.value));
+        if (ok) cell.resolved++;
+      } else {
+        const e = outcome.error;
+        errors.push(e);
+        ok = want !== 'resolve' && e instanceof Error && e.name === 'B24VoteError' &&
+          e.code === want.code && e.status === want.status &&
+          e.method === `vote.AttachedVote.${method}` &&
+          (want.retryable === undefined || e.retryable === want.retryable);
+        if (ok) cell.typedError++;
+      }
+      if (!ok && !outcome.hung) {
+        cell.wrong++;
+        details.push(`${kind}/${method}/${auth}: want ${JSON.stringify(want)}, got ${outcome.ok ? 'resolve ' + JSON.stringify(outcome.value)?.slice(0, 200) : `${outcome.error}`}`);
+      }
+      if (auth === 'oauth') client.free();
+    }
+  }));
   webhook.free();
 
   const total = cells.reduce((s, c) => s + c.calls, 0);
