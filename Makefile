@@ -19,6 +19,7 @@ help:
 	@echo "make test   - lint, then native, wasm (Node + headless Chromium) and end-to-end tests"
 	@echo "make build  - wasm-pack builds into pkg/web and pkg/node"
 	@echo "make setup  - install only what is missing (idempotent)"
+	@echo "make package / size / bench / fuzz - the npm tarball, its size, benchmarks, long property tests"
 
 setup:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -42,6 +43,26 @@ test: build
 
 demo: build
 	bash tests/demo.sh
+
+# The npm package: pkg/b24-vote/ and its npm pack tarball.
+package: build
+	node pkg-template/assemble.mjs
+
+# gzip -9 bytes of the web build's wasm and JS glue.
+size: build
+	node tests/size/size.mjs
+
+# Benchmarks (not part of make test); results in target/bench.json and the README tables.
+bench: build
+	cargo build -q -p b24-portal
+	node tests/bench/bench.mjs
+	node tests/bench/browser.mjs
+	node tests/bench/readme-tables.mjs
+
+# The decoder property tests at length: CASES per strategy (3 strategies).
+CASES ?= 340000
+fuzz:
+	bash tests/reliability/fuzz.sh $(CASES)
 
 clean:
 	rm -rf pkg target tools tests/node_modules tests/artifacts

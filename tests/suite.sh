@@ -43,8 +43,14 @@ WASM_BINDGEN_USE_BROWSER=1 stage wasm-chromium wasm-pack test --headless --chrom
 # The end-to-end tests start their own emulator and drive Debian's chromium.
 stage e2e node --test --test-concurrency=1 tests/e2e/
 
+# Fault matrix, soak and security checks against the nodejs build.
+stage reliability node --test --test-concurrency=1 tests/reliability/
+
+# Informational until the size work lands (see the size budget in tests/size/).
+node tests/size/size.mjs || echo "size: over the budget in tests/size/budget (not yet enforced)"
+
 echo
-for name in native wasm-node wasm-chromium e2e; do
+for name in native wasm-node wasm-chromium e2e reliability; do
   [ -n "${COUNTS[$name]:-}" ] && printf '%-16s %s passed\n' "$name:" "${COUNTS[$name]}"
 done
 echo "total: $TOTAL_PASSED passed, 0 failed"

@@ -1,14 +1,17 @@
 //! What the client needs from the JS host, bound to globals that exist in
 //! pages, iframes, workers and Node 18+ alike (never `window`).
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, AddEventListenerOptions};
+use web_sys::AbortSignal;
 
 #[wasm_bindgen]
 extern "C" {
@@ -51,11 +54,43 @@ pub fn new_uuid() -> String {
     })
 }
 
+/// Shared between a timer or listener callback and the future that waits.
+#[derive(Default)]
+struct Signal {
+    fired: bool,
+    waker: Option<Waker>,
+}
+
+/// A JS callback that marks `signal` fired and wakes its future. Owned by
+/// the future and freed with it: a `JsFuture` on a promise that never
+/// settles (a cleared timer) would keep its callbacks alive for good.
+fn waking_callback(signal: &Rc<RefCell<Signal>>) -> Closure<dyn FnMut()> {
+    let signal = Rc::clone(signal);
+    Closure::new(move || {
+        let mut signal = signal.borrow_mut();
+        signal.fired = true;
+        if let Some(waker) = signal.waker.take() {
+            waker.wake();
+        }
+    })
+}
+
+fn poll_signal(signal: &Rc<RefCell<Signal>>, cx: &mut Context<'_>) -> Poll<()> {
+    let mut signal = signal.borrow_mut();
+    if signal.fired {
+        Poll::Ready(())
+    } else {
+        signal.waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
 /// Resolves after `ms`; dropping it clears the timer, so a finished call
 /// leaves nothing pending that would keep Node alive.
 pub struct Sleep {
-    promise: JsFuture,
+    signal: Rc<RefCell<Signal>>,
     handle: JsValue,
+    _callback: Closure<dyn FnMut()>,
 }
 
 /// Sleeps for `ms` milliseconds (clamped to what `setTimeout` takes).
@@ -65,21 +100,21 @@ pub fn sleep(ms: f64) -> Sleep {
     } else {
         2_147_483_647.0
     };
-    let mut handle = JsValue::UNDEFINED;
-    let promise = Promise::new(&mut |resolve, _reject| {
-        handle = set_timeout(&resolve, ms);
-    });
+    let signal = Rc::new(RefCell::new(Signal::default()));
+    let callback = waking_callback(&signal);
+    let handle = set_timeout(callback.as_ref().unchecked_ref(), ms);
     Sleep {
-        promise: JsFuture::from(promise),
+        signal,
         handle,
+        _callback: callback,
     }
 }
 
 impl Future for Sleep {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        Pin::new(&mut self.promise).poll(cx).map(|_| ())
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        poll_signal(&self.signal, cx)
     }
 }
 
@@ -92,29 +127,22 @@ impl Drop for Sleep {
 /// Resolves when `signal` fires (at once if it already has); dropping it
 /// removes the listener.
 pub struct Aborted {
-    promise: JsFuture,
-    signal: AbortSignal,
-    listener: Option<Function>,
+    signal: Rc<RefCell<Signal>>,
+    target: AbortSignal,
+    listener: Closure<dyn FnMut()>,
 }
 
 /// Watches a caller's `AbortSignal`.
-pub fn aborted(signal: &AbortSignal) -> Aborted {
-    let mut listener = None;
-    let promise = Promise::new(&mut |resolve, _reject| {
-        if signal.aborted() {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-            return;
-        }
-        let options = AddEventListenerOptions::new();
-        options.set_once(true);
-        let _ = signal.add_event_listener_with_callback_and_add_event_listener_options(
-            "abort", &resolve, &options,
-        );
-        listener = Some(resolve);
-    });
+pub fn aborted(target: &AbortSignal) -> Aborted {
+    let signal = Rc::new(RefCell::new(Signal {
+        fired: target.aborted(),
+        waker: None,
+    }));
+    let listener = waking_callback(&signal);
+    let _ = target.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
     Aborted {
-        promise: JsFuture::from(promise),
-        signal: signal.clone(),
+        signal,
+        target: target.clone(),
         listener,
     }
 }
@@ -122,18 +150,16 @@ pub fn aborted(signal: &AbortSignal) -> Aborted {
 impl Future for Aborted {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        Pin::new(&mut self.promise).poll(cx).map(|_| ())
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        poll_signal(&self.signal, cx)
     }
 }
 
 impl Drop for Aborted {
     fn drop(&mut self) {
-        if let Some(listener) = &self.listener {
-            let _ = self
-                .signal
-                .remove_event_listener_with_callback("abort", listener);
-        }
+        let _ = self
+            .target
+            .remove_event_listener_with_callback("abort", self.listener.as_ref().unchecked_ref());
     }
 }
 
