@@ -38,7 +38,7 @@ build: setup
 	wasm-pack build --release --target web --out-dir pkg/web --out-name b24_vote
 	wasm-pack build --release --target nodejs --out-dir pkg/node --out-name b24_vote
 
-test: build
+test: package
 	bash tests/suite.sh
 
 demo: build

@@ -117,11 +117,7 @@ impl<'de> Visitor<'de> for NumberVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
-        v.trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|n| n.is_finite())
-            .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+        decimal(v.trim()).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
     }
 }
 
@@ -322,7 +318,7 @@ impl<'de> Deserialize<'de> for AnswerIds {
                     map.next_value::<IgnoredAny>()?;
                     ids.push(id);
                 }
-                ids.sort_unstable();
+                crate::tally::small_sort_by(&mut ids, |a, b| a < b);
                 Ok(AnswerIds(ids))
             }
 
@@ -335,6 +331,37 @@ impl<'de> Deserialize<'de> for AnswerIds {
         }
         d.deserialize_any(AnswerIdsVisitor)
     }
+}
+
+/// A plain decimal ("33.33", "-1", "100") as the nearest f64, exactly as
+/// `str::parse` gives it, for up to 15 significant digits and no exponent;
+/// `None` otherwise. core's `f64::from_str` costs ~12 KB of wasm.
+fn decimal(s: &str) -> Option<f64> {
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let significant = whole.trim_start_matches('0').len() + fraction.len();
+    if significant > 15
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let mantissa = whole
+        .bytes()
+        .chain(fraction.bytes())
+        .fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+    // Both operands are exact in f64 (< 2^53 and 10^k, k <= 15), and IEEE
+    // division rounds once: the result is the correctly rounded value.
+    let value = mantissa as f64 / 10f64.powi(fraction.len() as i32);
+    Some(if negative { -value } else { value })
 }
 
 #[cfg(test)]
@@ -392,5 +419,29 @@ mod tests {
         assert!(probe(r#"{"m": []}"#).unwrap().m.is_empty());
         assert!(probe(r#"{"m": [1]}"#).is_err());
         assert!(probe(r#"{"m": {"x": {}}}"#).is_err());
+    }
+}
+
+#[cfg(test)]
+mod decimal_tests {
+    #[test]
+    fn matches_core_parse() {
+        for s in [
+            "0",
+            "33.33",
+            "66.67",
+            "100",
+            "0.1",
+            "-2.5",
+            "12345678901.2345",
+            ".5",
+            "5.",
+            "007.25",
+        ] {
+            assert_eq!(super::decimal(s), s.parse::<f64>().ok(), "{s}");
+        }
+        for s in ["", ".", "-", "1e3", "1.2.3", "abc", "1234567890123456"] {
+            assert_eq!(super::decimal(s), None, "{s}");
+        }
     }
 }

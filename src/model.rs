@@ -218,7 +218,7 @@ impl From<WireAttach> for AttachedVote {
                 Question::from_wire(q, mine)
             })
             .collect();
-        questions.sort_by_key(|q| (q.sort, q.id));
+        crate::tally::small_sort_by(&mut questions, |a, b| (a.sort, a.id) < (b.sort, b.id));
         AttachedVote {
             id: wire.id,
             vote_id: wire.vote_id,
@@ -279,7 +279,9 @@ impl Question {
         question.answers = answers;
         question.retally();
         // Users see sort order; `retally` works in id order on its own.
-        question.answers.sort_by_key(|a| (a.sort, a.id));
+        crate::tally::small_sort_by(&mut question.answers, |a, b| {
+            (a.sort, a.id) < (b.sort, b.id)
+        });
         question
     }
 
@@ -287,7 +289,9 @@ impl Question {
     /// counters, as the portal's widget would show them.
     pub fn retally(&mut self) {
         let mut by_id: Vec<usize> = (0..self.answers.len()).collect();
-        by_id.sort_by_key(|&i| self.answers.get(i).map_or(0, |a| a.id));
+        crate::tally::small_sort_by(&mut by_id, |&i, &j| {
+            self.answers.get(i).map_or(0, |a| a.id) < self.answers.get(j).map_or(0, |a| a.id)
+        });
         let votes: Vec<u64> = by_id
             .iter()
             .filter_map(|&i| self.answers.get(i).map(|a| a.votes))

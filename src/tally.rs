@@ -71,10 +71,10 @@ fn single_choice_units(votes: &[u64], scale: u64) -> Vec<u64> {
 
     let mut by_fraction: Vec<usize> = (0..shares.len()).collect();
     // `sort_by` is stable: equal fractions keep their order, earlier first.
-    by_fraction.sort_by(|&a, &b| {
+    small_sort_by(&mut by_fraction, |&a, &b| {
         let fa = shares.get(a).map_or(0.0, |s| s - s.floor());
         let fb = shares.get(b).map_or(0.0, |s| s - s.floor());
-        fb.total_cmp(&fa)
+        fb.total_cmp(&fa).is_lt()
     });
     for &index in by_fraction.iter().take(remainder as usize) {
         if let Some(unit) = units.get_mut(index) {
@@ -103,6 +103,24 @@ fn multiple_choice_units(votes: u64, voters: u64, scale: u64) -> u64 {
     let step = 100 / u128::from(scale);
     let units = (hundredths + step / 2) / step;
     u64::try_from(units).unwrap_or(u64::MAX)
+}
+
+/// Stable insertion sort: lists here are a few dozen items, and core's
+/// sorts cost kilobytes of wasm per instantiation.
+pub(crate) fn small_sort_by<T>(v: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 {
+            let (Some(a), Some(b)) = (v.get(j - 1), v.get(j)) else {
+                break;
+            };
+            if !less(b, a) {
+                break;
+            }
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
 }
 
 #[cfg(test)]

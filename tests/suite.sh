@@ -46,11 +46,14 @@ stage e2e node --test --test-concurrency=1 tests/e2e/
 # Fault matrix, soak and security checks against the nodejs build.
 stage reliability node --test --test-concurrency=1 tests/reliability/
 
+# The packed tarball installed into temp dirs: Node ESM/CJS, Vite 7, a plain page, tsc --strict.
+stage consumers node tests/consumers/run.mjs
+
 # Informational until the size work lands (see the size budget in tests/size/).
 node tests/size/size.mjs || echo "size: over the budget in tests/size/budget (not yet enforced)"
 
 echo
-for name in native wasm-node wasm-chromium e2e reliability; do
+for name in native wasm-node wasm-chromium e2e reliability consumers; do
   [ -n "${COUNTS[$name]:-}" ] && printf '%-16s %s passed\n' "$name:" "${COUNTS[$name]}"
 done
 echo "total: $TOTAL_PASSED passed, 0 failed"

@@ -239,10 +239,7 @@ impl TokenAuth {
             First::Left(outcome) => outcome,
             First::Right(()) => Err(Error::new(
                 ErrorKind::AuthRefreshFailed,
-                format!(
-                    "the token refresh did not answer within {} s",
-                    REFRESH_TIMEOUT_MS / 1000.0
-                ),
+                "the token refresh did not answer within 10 s",
             )),
         };
         outcome.map_err(|e| {

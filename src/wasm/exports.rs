@@ -19,7 +19,7 @@ pub fn parse_vote_response(body: &str) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(unchecked_return_type = "number[]")]
 pub fn percentages(
     #[wasm_bindgen(unchecked_param_type = "number[]")] votes: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "PercentagesOptions")] options: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "PercentagesOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let votes = vote_counts(&votes).map_err(|e| error_to_js(&e))?;
     let options = tally_options(&options).map_err(|e| error_to_js(&e))?;

@@ -27,7 +27,7 @@ impl JsVoteClient {
     /// From an incoming webhook URL: `https://<portal>/rest/<user>/<code>/`.
     pub fn webhook(
         url: &str,
-        #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> std::result::Result<JsVoteClient, JsValue> {
         let options = client_options(&options).map_err(|e| error_to_js(&e))?;
         let client = VoteClient::webhook(url, options).map_err(|e| error_to_js(&e))?;
@@ -37,7 +37,7 @@ impl JsVoteClient {
     /// From OAuth tokens; `refresh` is called once when they expire.
     pub fn oauth(
         #[wasm_bindgen(unchecked_param_type = "OAuthCredentials")] auth: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> std::result::Result<JsVoteClient, JsValue> {
         let build = || -> Result<VoteClient> {
             let options = client_options(&options)?;
@@ -54,7 +54,7 @@ impl JsVoteClient {
     /// Inside a portal frame: BX24 (BX24.js) or a B24Frame (@bitrix24/b24jssdk).
     pub fn frame(
         #[wasm_bindgen(unchecked_param_type = "object")] sdk: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> std::result::Result<JsVoteClient, JsValue> {
         let options = client_options(&options).map_err(|e| error_to_js(&e))?;
         let client = VoteClient::frame(sdk, options).map_err(|e| error_to_js(&e))?;
@@ -66,7 +66,7 @@ impl JsVoteClient {
     pub fn recall(
         &self,
         #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
         let client = self.client.clone();
         run(async move {
@@ -80,7 +80,7 @@ impl JsVoteClient {
     pub fn resume(
         &self,
         #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
         let client = self.client.clone();
         run(async move {
@@ -97,7 +97,7 @@ impl JsVoteClient {
     pub fn stop(
         &self,
         #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
         let client = self.client.clone();
         run(async move {
@@ -114,7 +114,7 @@ impl JsVoteClient {
     pub fn get(
         &self,
         #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
         let client = self.client.clone();
         run(async move {
@@ -131,7 +131,7 @@ impl JsVoteClient {
             unchecked_param_type = "{ moduleId: string; entityType: string; entityIds: number[] }"
         )]
         refs: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
         let client = self.client.clone();
         run(async move {
@@ -147,7 +147,7 @@ impl JsVoteClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Record<number, number[]>")] ballot: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
         let client = self.client.clone();
         run(async move {
@@ -165,7 +165,7 @@ impl JsVoteClient {
     pub fn get_with_voted(
         &self,
         #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions & { pageSize?: number }")]
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions & { pageSize?: number }")]
         options: JsValue,
     ) -> Promise {
         let client = self.client.clone();
@@ -188,8 +188,8 @@ impl JsVoteClient {
     pub fn get_answer_voted(
         &self,
         #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
-        #[wasm_bindgen(js_name = answerId)] answer_id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions & { start?: number }")] options: JsValue,
+        #[wasm_bindgen(js_name = answerId, unchecked_param_type = "number")] answer_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions & { start?: number }")] options: JsValue,
     ) -> Promise {
         let client = self.client.clone();
         run(async move {

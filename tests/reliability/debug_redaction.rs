@@ -37,7 +37,12 @@ fn refused_and_malformed_webhooks_never_echo_the_code() {
         let Err(error) = Endpoint::webhook(&url, false) else {
             panic!("accepted {url}");
         };
-        for text in [format!("{error}"), format!("{error:?}"), format!("{error:#?}"), error.description().to_owned()] {
+        for text in [
+            format!("{error}"),
+            format!("{error:?}"),
+            format!("{error:#?}"),
+            error.description().to_owned(),
+        ] {
             assert!(!text.contains(CODE), "{url}: {text}");
         }
     }
