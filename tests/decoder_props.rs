@@ -128,3 +128,59 @@ fn mutated_fixtures_never_panic() {
         )
         .unwrap();
 }
+
+/// The hand-written reader accepts exactly the documents serde_json accepts
+/// (lone surrogate escapes aside: JSON.parse takes them, serde_json does not).
+fn same_validity(text: &str) -> Result<(), TestCaseError> {
+    if text.contains("\\u") {
+        return Ok(());
+    }
+    let ours = {
+        let mut reader = b24_vote::json::Reader::new(text);
+        reader.skip().and_then(|()| reader.finish()).is_ok()
+    };
+    let theirs = serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok();
+    prop_assert_eq!(ours, theirs, "{:?}", text);
+    Ok(())
+}
+
+#[test]
+fn validity_agrees_with_serde_json() {
+    let fixtures: Vec<String> = ["get", "recall", "getWithVoted"]
+        .iter()
+        .map(|name| {
+            let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+            std::fs::read_to_string(path).unwrap()
+        })
+        .collect();
+    let edits = (
+        any::<usize>(),
+        any::<usize>(),
+        prop::sample::select(vec![
+            "", ",", "]", "}", "[", "{", "\"", ":", "0", "-", ".", "e", "1e", "01", "tru", "null",
+            "\\", " ",
+        ]),
+    );
+    runner(cases())
+        .run(
+            &(edits, 0usize..3, 0usize..3),
+            |((at, cut, insert), which, mode)| {
+                let doc = &fixtures[which];
+                let at = at % doc.len();
+                let edited = match mode {
+                    0 => format!("{}{insert}{}", &doc[..at], &doc[at..]),
+                    1 => format!(
+                        "{}{}",
+                        &doc[..at],
+                        &doc[(at + 1 + cut % 8).min(doc.len())..]
+                    ),
+                    _ => doc[..at].to_string(),
+                };
+                same_validity(&edited)
+            },
+        )
+        .unwrap();
+    runner(cases())
+        .run(&json_value(), |value| same_validity(&value.to_string()))
+        .unwrap();
+}

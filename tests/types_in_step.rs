@@ -30,7 +30,8 @@ fn keys(value: &Value) -> BTreeSet<String> {
 #[test]
 fn model_interfaces_match_the_serialized_rust_types() {
     let body = include_str!("fixtures/get.json");
-    let attach = serde_json::to_value(parse_vote_response(body).unwrap()).unwrap();
+    let attach: Value =
+        serde_json::from_str(&parse_vote_response(body).unwrap().to_json()).unwrap();
     let question = &attach["questions"][0];
     let answer = &question["answers"][0];
     assert_eq!(interface_fields("AttachedVote"), keys(&attach));

@@ -308,7 +308,7 @@ impl VoteClient {
                 First::Right(()) => Err(timed_out(method)),
             },
         };
-        outcome.map_err(|e| e.redact_all(&self.secrets()))
+        outcome.map_err(|e| e.redact_owned(&self.secrets()))
     }
 
     async fn attempts(&self, method: Method, form: Form, deadline_ms: f64) -> Result<Outcome> {
@@ -411,14 +411,6 @@ impl VoteClient {
             Auth::Webhook(endpoint) => endpoint.secret().map(str::to_owned).into_iter().collect(),
             Auth::Token(auth) => auth.secrets(),
         }
-    }
-}
-
-impl Error {
-    /// Redacts with owned secrets.
-    fn redact_all(self, secrets: &[String]) -> Self {
-        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-        self.redact(&secrets)
     }
 }
 

@@ -1,17 +1,15 @@
 //! Rust values to JS values and back.
 
+use crate::decode::ToJson;
 use crate::error::Error;
 use js_sys::{Reflect, JSON};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// A Rust result as a plain JS object: written as JSON in wasm and read
 /// back with the engine's own `JSON.parse`, which builds plain objects with
 /// arrays, numbers and `null` faster than one boundary call per field.
-pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let json = serde_json::to_string(value)
-        .map_err(|e| error_to_js(&Error::decode(format!("cannot encode the result: {e}"))))?;
-    JSON::parse(&json)
+pub fn to_js<T: ToJson>(value: &T) -> Result<JsValue, JsValue> {
+    JSON::parse(&value.to_json())
 }
 
 /// A `B24VoteError`: a real JS `Error` with `name`, `code`, `status`,

@@ -136,7 +136,12 @@ impl JsVoteClient {
         let client = self.client.clone();
         run(async move {
             let (refs, options) = (entity_refs(&refs)?, call_options(&options)?);
-            to_result(client.get_many(&refs, options).await)
+            to_result(
+                client
+                    .get_many(&refs, options)
+                    .await
+                    .map(crate::decode::Attaches),
+            )
         })
     }
 
@@ -219,7 +224,7 @@ fn run_boxed(
     future_to_promise(async move { call.await.map_err(|e| error_to_js(&e)) })
 }
 
-fn to_result<T: serde::Serialize>(outcome: Result<T>) -> Result<JsValue> {
+fn to_result<T: crate::decode::ToJson>(outcome: Result<T>) -> Result<JsValue> {
     let value = outcome?;
     to_js(&value).map_err(|e| Error::decode(js_text(&e)))
 }

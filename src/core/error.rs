@@ -56,11 +56,13 @@ impl Error {
         Error::new(ErrorKind::Portal(code.into()), description).with_status(status)
     }
 
-    pub(crate) fn decode(description: impl Into<String>) -> Self {
+    /// A `DECODE_ERROR`.
+    pub fn decode(description: impl Into<String>) -> Self {
         Error::new(ErrorKind::Decode, description)
     }
 
-    pub(crate) fn invalid_argument(description: impl Into<String>) -> Self {
+    /// An `INVALID_ARGUMENT`: bad input from the caller, nothing was sent.
+    pub fn invalid_argument(description: impl Into<String>) -> Self {
         Error::new(ErrorKind::InvalidArgument, description)
     }
 
@@ -138,15 +140,22 @@ impl Error {
     /// Replaces every occurrence of each secret in the description.
     /// The client calls this on anything that came from outside (a fetch
     /// error's text may quote the URL, which holds a webhook code).
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the client is wasm-only
-    pub(crate) fn redact(mut self, secrets: &[&str]) -> Self {
+    pub fn redact(mut self, secrets: &[&str]) -> Self {
         self.description = redact(&self.description, secrets);
         self
     }
 }
 
+impl Error {
+    /// [`Error::redact`] with owned secrets.
+    pub fn redact_owned(self, secrets: &[String]) -> Self {
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        self.redact(&secrets)
+    }
+}
+
 /// `text` with each non-empty secret replaced by `***`.
-pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
+pub fn redact(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_owned();
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         if out.contains(secret) {

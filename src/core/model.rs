@@ -1,9 +1,9 @@
 //! The typed poll model: the PHP-shaped `attach` object as the portal sends
 //! it (`Wire*`, lenient), and the clean camelCase objects users get.
 
+use crate::json::{Read, Reader, Writer};
 use crate::lenient;
 use crate::tally::{self, TallyOptions};
-use serde::{Deserialize, Serialize};
 
 /// `OPTIONS` bit: users may change or withdraw their vote.
 pub const ALLOW_REVOTE: u64 = 1;
@@ -13,8 +13,7 @@ pub const HIDE_RESULT: u64 = 2;
 pub const ANONYMOUSLY: u64 = 2;
 
 /// A poll attached to a chat message or a feed post, as users see it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AttachedVote {
     /// Id (attach id for a poll; answer or question id otherwise).
     pub id: u64,
@@ -55,8 +54,7 @@ pub struct AttachedVote {
 }
 
 /// One question of a poll.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Question {
     /// Id (attach id for a poll; answer or question id otherwise).
     pub id: u64,
@@ -83,8 +81,7 @@ pub struct Question {
 }
 
 /// One answer of a question, with its share of the votes.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Answer {
     /// Id (attach id for a poll; answer or question id otherwise).
     pub id: u64,
@@ -112,90 +109,157 @@ pub struct Answer {
 }
 
 /// The `attach` object as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default)]
 pub struct WireAttach {
-    #[serde(rename = "ID", deserialize_with = "lenient::count")]
-    id: u64,
-    #[serde(rename = "VOTE_ID", deserialize_with = "lenient::count", default)]
+    id: Option<u64>,
     vote_id: u64,
-    #[serde(rename = "COUNTER", deserialize_with = "lenient::count", default)]
     counter: u64,
-    #[serde(rename = "QUESTIONS", deserialize_with = "lenient::values")]
-    questions: Vec<WireQuestion>,
-    #[serde(rename = "ANONYMITY", deserialize_with = "lenient::count", default)]
+    questions: Option<Vec<WireQuestion>>,
     anonymity: u64,
-    #[serde(rename = "OPTIONS", deserialize_with = "lenient::count", default)]
     options: u64,
-    #[serde(
-        rename = "userAnswerMap",
-        deserialize_with = "lenient::answer_map",
-        default
-    )]
     user_answer_map: Vec<(u64, Vec<u64>)>,
-    #[serde(rename = "canEdit", deserialize_with = "lenient::flag", default)]
     can_edit: bool,
-    #[serde(rename = "canVote", deserialize_with = "lenient::flag", default)]
     can_vote: bool,
-    #[serde(rename = "canRevote", deserialize_with = "lenient::flag", default)]
     can_revote: bool,
-    #[serde(rename = "isVoted", deserialize_with = "lenient::flag", default)]
     is_voted: bool,
-    #[serde(rename = "isFinished", deserialize_with = "lenient::flag", default)]
     is_finished: bool,
-    #[serde(rename = "signedAttachId", deserialize_with = "lenient::text", default)]
     signed_attach_id: String,
-    #[serde(rename = "resultUrl", deserialize_with = "lenient::text", default)]
     result_url: String,
-    #[serde(rename = "downloadUrl", deserialize_with = "lenient::text", default)]
     download_url: String,
-    #[serde(rename = "entityId", deserialize_with = "lenient::count", default)]
     entity_id: u64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 struct WireQuestion {
-    #[serde(rename = "ID", deserialize_with = "lenient::count")]
-    id: u64,
-    #[serde(rename = "QUESTION", deserialize_with = "lenient::text", default)]
+    id: Option<u64>,
     text: String,
-    #[serde(rename = "QUESTION_TYPE", deserialize_with = "lenient::text", default)]
     text_type: String,
-    #[serde(rename = "C_SORT", deserialize_with = "lenient::count", default)]
     sort: u64,
-    #[serde(rename = "FIELD_TYPE", deserialize_with = "lenient::count", default)]
     field_type: u64,
-    #[serde(rename = "ACTIVE", deserialize_with = "lenient::flag", default = "yes")]
     active: bool,
-    #[serde(rename = "REQUIRED", deserialize_with = "lenient::flag", default)]
     required: bool,
-    #[serde(rename = "COUNTER", deserialize_with = "lenient::count", default)]
     counter: u64,
-    #[serde(rename = "ANSWERS", deserialize_with = "lenient::values")]
-    answers: Vec<WireAnswer>,
+    answers: Option<Vec<WireAnswer>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default)]
 struct WireAnswer {
-    #[serde(rename = "ID", deserialize_with = "lenient::count")]
-    id: u64,
-    #[serde(rename = "MESSAGE", deserialize_with = "lenient::text", default)]
+    id: Option<u64>,
     text: String,
-    #[serde(rename = "MESSAGE_TYPE", deserialize_with = "lenient::text", default)]
     text_type: String,
-    #[serde(rename = "C_SORT", deserialize_with = "lenient::count", default)]
     sort: u64,
-    #[serde(rename = "COUNTER", deserialize_with = "lenient::count", default)]
     counter: u64,
-    #[serde(rename = "PERCENT", deserialize_with = "lenient::opt_number", default)]
     percent: Option<f64>,
-    #[serde(rename = "COLOR", deserialize_with = "lenient::text", default)]
     color: String,
-    #[serde(rename = "REACTION", deserialize_with = "lenient::text", default)]
     reaction: String,
 }
 
-fn yes() -> bool {
-    true
+impl WireAttach {
+    /// Reads an attach object; unknown fields are skipped.
+    pub fn read(r: &mut Reader) -> Read<WireAttach> {
+        let at = r.position();
+        let mut a = WireAttach::default();
+        r.object(|r, key| {
+            match key {
+                "ID" => a.id = Some(lenient::count(r)?),
+                "VOTE_ID" => a.vote_id = lenient::count(r)?,
+                "COUNTER" => a.counter = lenient::count(r)?,
+                "QUESTIONS" => a.questions = Some(lenient::values(r, WireQuestion::read)?),
+                "ANONYMITY" => a.anonymity = lenient::count(r)?,
+                "OPTIONS" => a.options = lenient::count(r)?,
+                "userAnswerMap" => a.user_answer_map = lenient::answer_map(r)?,
+                "canEdit" => a.can_edit = lenient::flag(r)?,
+                "canVote" => a.can_vote = lenient::flag(r)?,
+                "canRevote" => a.can_revote = lenient::flag(r)?,
+                "isVoted" => a.is_voted = lenient::flag(r)?,
+                "isFinished" => a.is_finished = lenient::flag(r)?,
+                "signedAttachId" => a.signed_attach_id = lenient::text(r)?,
+                "resultUrl" => a.result_url = lenient::text(r)?,
+                "downloadUrl" => a.download_url = lenient::text(r)?,
+                "entityId" => a.entity_id = lenient::count(r)?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        require(
+            r,
+            at,
+            a.id.is_some() && a.questions.is_some(),
+            "an attach needs ID and QUESTIONS",
+        )?;
+        Ok(a)
+    }
+}
+
+impl WireQuestion {
+    fn read(r: &mut Reader) -> Read<WireQuestion> {
+        let at = r.position();
+        let mut q = WireQuestion {
+            id: None,
+            text: String::new(),
+            text_type: String::new(),
+            sort: 0,
+            field_type: 0,
+            active: true,
+            required: false,
+            counter: 0,
+            answers: None,
+        };
+        r.object(|r, key| {
+            match key {
+                "ID" => q.id = Some(lenient::count(r)?),
+                "QUESTION" => q.text = lenient::text(r)?,
+                "QUESTION_TYPE" => q.text_type = lenient::text(r)?,
+                "C_SORT" => q.sort = lenient::count(r)?,
+                "FIELD_TYPE" => q.field_type = lenient::count(r)?,
+                "ACTIVE" => q.active = lenient::flag(r)?,
+                "REQUIRED" => q.required = lenient::flag(r)?,
+                "COUNTER" => q.counter = lenient::count(r)?,
+                "ANSWERS" => q.answers = Some(lenient::values(r, WireAnswer::read)?),
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        require(
+            r,
+            at,
+            q.id.is_some() && q.answers.is_some(),
+            "a question needs ID and ANSWERS",
+        )?;
+        Ok(q)
+    }
+}
+
+impl WireAnswer {
+    fn read(r: &mut Reader) -> Read<WireAnswer> {
+        let at = r.position();
+        let mut a = WireAnswer::default();
+        r.object(|r, key| {
+            match key {
+                "ID" => a.id = Some(lenient::count(r)?),
+                "MESSAGE" => a.text = lenient::text(r)?,
+                "MESSAGE_TYPE" => a.text_type = lenient::text(r)?,
+                "C_SORT" => a.sort = lenient::count(r)?,
+                "COUNTER" => a.counter = lenient::count(r)?,
+                "PERCENT" => a.percent = lenient::opt_number(r)?,
+                "COLOR" => a.color = lenient::text(r)?,
+                "REACTION" => a.reaction = lenient::text(r)?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        require(r, at, a.id.is_some(), "an answer needs an ID")?;
+        Ok(a)
+    }
+}
+
+/// A shape fault at `at` unless `ok`.
+fn require(r: &Reader, at: usize, ok: bool, message: &str) -> Read<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(r.shape(at, message))
+    }
 }
 
 /// Question types whose answers may be chosen together.
@@ -207,12 +271,13 @@ impl From<WireAttach> for AttachedVote {
     fn from(wire: WireAttach) -> Self {
         let mut questions: Vec<Question> = wire
             .questions
+            .unwrap_or_default()
             .into_iter()
             .map(|q| {
                 let mine = wire
                     .user_answer_map
                     .iter()
-                    .find(|(question_id, _)| *question_id == q.id)
+                    .find(|(question_id, _)| Some(*question_id) == q.id)
                     .map(|(_, answers)| answers.as_slice())
                     .unwrap_or_default();
                 Question::from_wire(q, mine)
@@ -220,7 +285,7 @@ impl From<WireAttach> for AttachedVote {
             .collect();
         crate::tally::small_sort_by(&mut questions, |a, b| (a.sort, a.id) < (b.sort, b.id));
         AttachedVote {
-            id: wire.id,
+            id: wire.id.unwrap_or_default(),
             vote_id: wire.vote_id,
             entity_id: wire.entity_id,
             ballots: wire.counter,
@@ -248,10 +313,11 @@ impl Question {
         let voters = wire.counter;
         let answers: Vec<Answer> = wire
             .answers
+            .unwrap_or_default()
             .into_iter()
             .map(|a| Answer {
-                voted_by_me: my_answer_ids.contains(&a.id),
-                id: a.id,
+                voted_by_me: a.id.is_some_and(|id| my_answer_ids.contains(&id)),
+                id: a.id.unwrap_or_default(),
                 text: a.text,
                 text_type: a.text_type,
                 sort: a.sort,
@@ -264,7 +330,7 @@ impl Question {
             })
             .collect();
         let mut question = Question {
-            id: wire.id,
+            id: wire.id.unwrap_or_default(),
             text: wire.text,
             text_type: wire.text_type,
             sort: wire.sort,
@@ -314,5 +380,131 @@ impl Question {
                 answer.exact_percent = tally::exact_percent(answer.votes, base);
             }
         }
+    }
+}
+
+impl AttachedVote {
+    /// The JS shape, as JSON text.
+    pub fn write_json(&self, w: &mut Writer) {
+        w.open_object();
+        for (key, value) in [
+            ("id", self.id),
+            ("voteId", self.vote_id),
+            ("entityId", self.entity_id),
+            ("ballots", self.ballots),
+            ("anonymity", self.anonymity),
+        ] {
+            w.key(key);
+            w.uint(value);
+        }
+        w.key("anonymous");
+        w.bool(self.anonymous);
+        w.key("options");
+        w.uint(self.options);
+        for (key, value) in [
+            ("allowRevote", self.allow_revote),
+            ("hideResult", self.hide_result),
+            ("canEdit", self.can_edit),
+            ("canVote", self.can_vote),
+            ("canRevote", self.can_revote),
+            ("isVoted", self.is_voted),
+            ("isFinished", self.is_finished),
+        ] {
+            w.key(key);
+            w.bool(value);
+        }
+        for (key, value) in [
+            ("signedAttachId", &self.signed_attach_id),
+            ("resultUrl", &self.result_url),
+            ("downloadUrl", &self.download_url),
+        ] {
+            w.key(key);
+            w.string(value);
+        }
+        w.key("questions");
+        w.open_array();
+        for question in &self.questions {
+            question.write_json(w);
+        }
+        w.close_array();
+        w.close_object();
+    }
+
+    /// The JS shape as a JSON string.
+    pub fn to_json(&self) -> String {
+        let mut w = Writer::default();
+        self.write_json(&mut w);
+        w.finish()
+    }
+}
+
+impl Question {
+    fn write_json(&self, w: &mut Writer) {
+        w.open_object();
+        w.key("id");
+        w.uint(self.id);
+        w.key("text");
+        w.string(&self.text);
+        w.key("textType");
+        w.string(&self.text_type);
+        w.key("sort");
+        w.uint(self.sort);
+        w.key("fieldType");
+        w.uint(self.field_type);
+        for (key, value) in [
+            ("multiple", self.multiple),
+            ("active", self.active),
+            ("required", self.required),
+        ] {
+            w.key(key);
+            w.bool(value);
+        }
+        w.key("voters");
+        w.uint(self.voters);
+        w.key("myAnswerIds");
+        w.open_array();
+        for id in &self.my_answer_ids {
+            w.uint(*id);
+        }
+        w.close_array();
+        w.key("answers");
+        w.open_array();
+        for answer in &self.answers {
+            answer.write_json(w);
+        }
+        w.close_array();
+        w.close_object();
+    }
+}
+
+impl Answer {
+    fn write_json(&self, w: &mut Writer) {
+        w.open_object();
+        w.key("id");
+        w.uint(self.id);
+        w.key("text");
+        w.string(&self.text);
+        w.key("textType");
+        w.string(&self.text_type);
+        w.key("sort");
+        w.uint(self.sort);
+        w.key("votes");
+        w.uint(self.votes);
+        w.key("percent");
+        w.number(self.percent);
+        w.key("exactPercent");
+        w.number(self.exact_percent);
+        w.key("serverPercent");
+        match self.server_percent {
+            Some(p) => w.number(p),
+            None => w.null(),
+        }
+        w.key("votedByMe");
+        w.bool(self.voted_by_me);
+        w.key("color");
+        w.string(&self.color);
+        w.key("reaction");
+        w.string(&self.reaction);
+        w.close_object();
     }
 }

@@ -1,0 +1,423 @@
+//! From a REST response body to typed results or a typed error, in one
+//! pass over the body: the envelope's `result` is read straight into the
+//! method's result type, and unknown fields are skipped without being built.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::json::{Fault, Kind, Read, Reader, Writer};
+use crate::lenient;
+use crate::model::{AttachedVote, WireAttach};
+use std::collections::BTreeMap;
+
+/// Decodes the body of a response that carries one attach: the envelope
+/// `{"result":{"attach":…},"time":…}`, the bare `{"attach":…}` of the docs'
+/// `get` example, or a bare attach object.
+pub fn parse_vote_response(body: &str) -> Result<AttachedVote> {
+    let mut result = None;
+    let mut attach = None;
+    let mut error = None;
+    let mut description = None;
+    read_document(body, |r| {
+        r.object(|r, key| {
+            match key {
+                "result" => result = Some(found(r, read_attach_result)?),
+                "attach" => attach = Some(WireAttach::read(r)?),
+                "error" => error = lenient::code(r)?,
+                "error_description" => description = lenient::code(r)?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })
+    })?;
+    if let Some(code) = error {
+        return Err(Error::portal(code, description.unwrap_or_default(), 0));
+    }
+    match (result, attach) {
+        (Some(Found::Value(attach)), _) | (None, Some(attach)) => Ok(attach.into()),
+        (Some(Found::Other(got)), _) => Err(unexpected("an object with an attach", got)),
+        // Neither envelope nor `{attach}`: the body is the attach itself.
+        (None, None) => read_document(body, WireAttach::read).map(AttachedVote::from),
+    }
+}
+
+/// One voter, as `getWithVoted` and `getAnswerVoted` list them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Voter {
+    /// The user id.
+    pub id: u64,
+    /// Formatted full name.
+    pub name: String,
+    /// Absolute avatar URL, or `None`.
+    pub image: Option<String>,
+    /// Job title, or `None`.
+    pub work_position: Option<String>,
+}
+
+/// The result of `getWithVoted`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttachWithVoted {
+    /// The poll.
+    pub attach: AttachedVote,
+    /// Voters by answer id; only answers with visible votes appear.
+    pub voted: BTreeMap<u64, Vec<Voter>>,
+}
+
+/// One page of `getAnswerVoted`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VoterPage {
+    /// The voters of this page.
+    pub items: Vec<Voter>,
+    /// Voters in all pages.
+    pub total: u64,
+    /// The `start` of the next page, `None` on the last one.
+    pub next: Option<u64>,
+}
+
+/// The polls of getMany, in the order asked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attaches(pub Vec<AttachedVote>);
+
+/// The result of stop and resume: PHP's empty array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Done;
+
+/// `total` and `next`, beside `result` in paged responses.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Paging {
+    /// Items in all pages.
+    pub total: Option<u64>,
+    /// Offset of the next page.
+    pub next: Option<u64>,
+}
+
+/// A `result` as found: the expected value, or what came instead.
+pub enum Found<T> {
+    /// The method's result.
+    Value(T),
+    /// Valid JSON of another kind: `[]`, an array, a scalar.
+    Other(&'static str),
+}
+
+/// What a REST method's `result` decodes into.
+pub trait MethodResult: Sized {
+    /// What the result looks like, for messages.
+    const EXPECTED: &'static str;
+    /// Reads `result`.
+    fn read(r: &mut Reader) -> Read<Found<Self>>;
+    /// Takes `total`/`next` from the envelope, for paged results.
+    fn with_paging(self, _paging: Paging) -> Self {
+        self
+    }
+}
+
+/// Decodes a whole response: the error envelope becomes a portal error
+/// carrying `status`; a body that is not JSON is `DECODE_ERROR` with it.
+pub fn decode_response<T: MethodResult>(status: u16, body: &str) -> Result<T> {
+    decode_timed(status, body).map(|(value, _)| value)
+}
+
+/// Like [`decode_response`], also returning `time.operating_reset_at`
+/// (unix seconds) when the envelope carries it.
+pub fn decode_timed<T: MethodResult>(status: u16, body: &str) -> Result<(T, Option<f64>)> {
+    let mut result = None;
+    let mut error = None;
+    let mut description = None;
+    let mut paging = Paging::default();
+    let mut reset_at = None;
+    read_document(body, |r| {
+        r.object(|r, key| {
+            match key {
+                "result" => result = Some(T::read(r)?),
+                "error" => error = lenient::code(r)?,
+                "error_description" => description = lenient::code(r)?,
+                "total" => paging.total = lenient::opt_count(r)?,
+                "next" => paging.next = lenient::opt_count(r)?,
+                "time" if r.peek() == Kind::Object => r.object(|r, key| match key {
+                    "operating_reset_at" => lenient::opt_number(r).map(|t| reset_at = t),
+                    _ => r.skip(),
+                })?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })
+    })
+    .map_err(|e| e.with_status(status))?;
+    if let Some(code) = error {
+        return Err(Error::portal(code, description.unwrap_or_default(), status));
+    }
+    match result {
+        Some(Found::Value(value)) => Ok((value.with_paging(paging), reset_at)),
+        Some(Found::Other(got)) => Err(unexpected(T::EXPECTED, got).with_status(status)),
+        None => Err(
+            Error::new(ErrorKind::UnexpectedResult, "the response has no result")
+                .with_status(status),
+        ),
+    }
+}
+
+impl MethodResult for AttachedVote {
+    const EXPECTED: &'static str = "an object with an attach";
+
+    fn read(r: &mut Reader) -> Read<Found<Self>> {
+        Ok(match found(r, read_attach_result)? {
+            Found::Value(wire) => Found::Value(wire.into()),
+            Found::Other(got) => Found::Other(got),
+        })
+    }
+}
+
+impl MethodResult for Done {
+    const EXPECTED: &'static str = "[]";
+
+    fn read(r: &mut Reader) -> Read<Found<Self>> {
+        if r.peek() == Kind::Bool {
+            return Ok(match r.literal()? {
+                Some(true) => Found::Value(Done),
+                _ => Found::Other("false"),
+            });
+        }
+        Ok(match found(r, |r| r.skip())? {
+            Found::Other("[]") => Found::Value(Done),
+            Found::Other(got) => Found::Other(got),
+            Found::Value(()) => Found::Other("an object"),
+        })
+    }
+}
+
+impl MethodResult for Attaches {
+    const EXPECTED: &'static str = "an object with items";
+
+    fn read(r: &mut Reader) -> Read<Found<Self>> {
+        found(r, |r| {
+            let at = r.position();
+            let mut items = None;
+            r.object(|r, key| match key {
+                "items" => lenient::values(r, WireAttach::read).map(|v| items = Some(v)),
+                _ => r.skip(),
+            })?;
+            let items = items.ok_or_else(|| r.shape(at, "expected an object with items"))?;
+            Ok(Attaches(items.into_iter().map(Into::into).collect()))
+        })
+    }
+}
+
+impl MethodResult for AttachWithVoted {
+    const EXPECTED: &'static str = "an object with attach and voted";
+
+    fn read(r: &mut Reader) -> Read<Found<Self>> {
+        found(r, |r| {
+            let at = r.position();
+            let mut attach = None;
+            let mut voted = BTreeMap::new();
+            r.object(|r, key| match key {
+                "attach" => WireAttach::read(r).map(|a| attach = Some(a)),
+                "voted" if r.peek() == Kind::Array => lenient::empty_array(r),
+                "voted" => r.object(|r, answer| {
+                    let id = lenient::parse_id(answer)
+                        .ok_or_else(|| r.shape(r.here(), "expected an answer id as the key"))?;
+                    voted.insert(id, lenient::values(r, Voter::read)?);
+                    Ok(())
+                }),
+                _ => r.skip(),
+            })?;
+            let attach =
+                attach.ok_or_else(|| r.shape(at, "expected an object with attach and voted"))?;
+            Ok(AttachWithVoted {
+                attach: attach.into(),
+                voted,
+            })
+        })
+    }
+}
+
+impl MethodResult for VoterPage {
+    const EXPECTED: &'static str = "an object with items";
+
+    fn read(r: &mut Reader) -> Read<Found<Self>> {
+        found(r, |r| {
+            let at = r.position();
+            let mut items = None;
+            r.object(|r, key| match key {
+                "items" => lenient::values(r, Voter::read).map(|v| items = Some(v)),
+                _ => r.skip(),
+            })?;
+            let items = items.ok_or_else(|| r.shape(at, "expected an object with items"))?;
+            Ok(VoterPage {
+                total: items.len() as u64,
+                next: None,
+                items,
+            })
+        })
+    }
+
+    fn with_paging(mut self, paging: Paging) -> Self {
+        self.total = paging.total.unwrap_or(self.total);
+        self.next = paging.next;
+        self
+    }
+}
+
+impl Voter {
+    fn read(r: &mut Reader) -> Read<Voter> {
+        let at = r.position();
+        let mut id = None;
+        let mut voter = Voter {
+            id: 0,
+            name: String::new(),
+            image: None,
+            work_position: None,
+        };
+        r.object(|r, key| {
+            match key {
+                "ID" | "id" => id = Some(lenient::count(r)?),
+                "NAME" | "name" => voter.name = lenient::text(r)?,
+                "IMAGE" | "image" => voter.image = lenient::opt_text(r)?,
+                "WORK_POSITION" | "workPosition" => voter.work_position = lenient::opt_text(r)?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        voter.id = id.ok_or_else(|| r.shape(at, "a voter needs an ID"))?;
+        Ok(voter)
+    }
+
+    fn write_json(&self, w: &mut Writer) {
+        w.open_object();
+        w.key("id");
+        w.uint(self.id);
+        w.key("name");
+        w.string(&self.name);
+        for (key, value) in [
+            ("image", &self.image),
+            ("workPosition", &self.work_position),
+        ] {
+            w.key(key);
+            match value {
+                Some(text) => w.string(text),
+                None => w.null(),
+            }
+        }
+        w.close_object();
+    }
+}
+
+/// Results as the JSON of their JS shape.
+pub trait ToJson {
+    /// Writes the JS shape.
+    fn write_json(&self, w: &mut Writer);
+    /// The JS shape as a JSON string.
+    fn to_json(&self) -> String {
+        let mut w = Writer::default();
+        self.write_json(&mut w);
+        w.finish()
+    }
+}
+
+impl ToJson for AttachedVote {
+    fn write_json(&self, w: &mut Writer) {
+        AttachedVote::write_json(self, w);
+    }
+}
+
+impl ToJson for Attaches {
+    fn write_json(&self, w: &mut Writer) {
+        w.open_array();
+        for attach in &self.0 {
+            attach.write_json(w);
+        }
+        w.close_array();
+    }
+}
+
+impl ToJson for AttachWithVoted {
+    fn write_json(&self, w: &mut Writer) {
+        w.open_object();
+        w.key("attach");
+        self.attach.write_json(w);
+        w.key("voted");
+        w.open_object();
+        for (answer, voters) in &self.voted {
+            w.key(&answer.to_string());
+            write_voters(w, voters);
+        }
+        w.close_object();
+        w.close_object();
+    }
+}
+
+impl ToJson for VoterPage {
+    fn write_json(&self, w: &mut Writer) {
+        w.open_object();
+        w.key("items");
+        write_voters(w, &self.items);
+        w.key("total");
+        w.uint(self.total);
+        w.key("next");
+        match self.next {
+            Some(next) => w.uint(next),
+            None => w.null(),
+        }
+        w.close_object();
+    }
+}
+
+fn write_voters(w: &mut Writer, voters: &[Voter]) {
+    w.open_array();
+    for voter in voters {
+        voter.write_json(w);
+    }
+    w.close_array();
+}
+
+/// `{"attach": …}`, the result of get, vote and recall.
+fn read_attach_result(r: &mut Reader) -> Read<WireAttach> {
+    let at = r.position();
+    let mut attach = None;
+    r.object(|r, key| match key {
+        "attach" => WireAttach::read(r).map(|a| attach = Some(a)),
+        _ => r.skip(),
+    })?;
+    attach.ok_or_else(|| r.shape(at, "expected an object with an attach"))
+}
+
+/// An object read by `read`, or what came instead of one.
+fn found<T>(r: &mut Reader, read: impl FnOnce(&mut Reader) -> Read<T>) -> Read<Found<T>> {
+    match r.peek() {
+        Kind::Object => read(r).map(Found::Value),
+        Kind::Array => {
+            let mut items = 0;
+            r.array(|r, _| {
+                items += 1;
+                r.skip()
+            })?;
+            Ok(Found::Other(if items == 0 { "[]" } else { "an array" }))
+        }
+        _ => r.skip().map(|()| Found::Other("a scalar")),
+    }
+}
+
+fn unexpected(expected: &str, got: &str) -> Error {
+    Error::new(
+        ErrorKind::UnexpectedResult,
+        format!("expected {expected} as the result, got {got}"),
+    )
+}
+
+/// Reads one whole JSON document with `read`; faults become `DECODE_ERROR`
+/// naming the JSON path, line and column.
+fn read_document<T>(body: &str, read: impl FnOnce(&mut Reader) -> Read<T>) -> Result<T> {
+    let mut reader = Reader::new(body);
+    let outcome = read(&mut reader).and_then(|value| reader.finish().map(|()| value));
+    outcome.map_err(|fault: Fault| {
+        let (line, column) = reader.line_column(fault.at);
+        let what = if fault.syntax {
+            "the response is not valid JSON"
+        } else {
+            "the response has an unexpected shape"
+        };
+        Error::decode(format!(
+            "{what}: {} at {} (line {line}, column {column})",
+            fault.message,
+            fault.path()
+        ))
+    })
+}

@@ -1,0 +1,653 @@
+//! A small JSON pull reader and writer for the portal's responses.
+//!
+//! Why not serde_json: in the wasm build its generic deserializers were
+//! about 45 KB of the gzipped package and most of the decode time. This
+//! reader validates all of the input (unknown values are skipped, not
+//! trusted), never recurses into values it skips, never panics, and its
+//! errors name the JSON path and the line and column.
+
+use std::borrow::Cow;
+
+/// Deeper nesting than this is refused (the portal's responses have 6).
+const MAX_DEPTH: usize = 256;
+
+/// Where and why reading failed; the path is collected while unwinding.
+#[derive(Debug)]
+pub struct Fault {
+    /// Byte offset in the input.
+    pub at: usize,
+    /// What was wrong.
+    pub message: String,
+    /// Path segments, innermost first.
+    path: Vec<String>,
+    /// Whether the input is not JSON at all (as opposed to the wrong shape).
+    pub syntax: bool,
+}
+
+impl Fault {
+    /// `result.attach.QUESTIONS.1`, or `$` at the top.
+    pub fn path(&self) -> String {
+        if self.path.is_empty() {
+            return "$".into();
+        }
+        let mut path = String::new();
+        for segment in self.path.iter().rev() {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(segment);
+        }
+        path
+    }
+
+    fn within(mut self, segment: impl Into<String>) -> Self {
+        self.path.push(segment.into());
+        self
+    }
+}
+
+/// Shorthand for reader results.
+pub type Read<T> = Result<T, Fault>;
+
+/// What the next value is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `{`
+    Object,
+    /// `[`
+    Array,
+    /// `"`
+    String,
+    /// `-` or a digit
+    Number,
+    /// `true` or `false`
+    Bool,
+    /// `null`
+    Null,
+    /// Anything else, or the end of the input.
+    Invalid,
+}
+
+/// Reads one JSON document from the start.
+pub struct Reader<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `text`.
+    pub fn new(text: &'a str) -> Self {
+        Reader { text, pos: 0 }
+    }
+
+    fn byte(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while matches!(self.byte(), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+            self.pos += 1;
+        }
+    }
+
+    /// A syntax fault at the current position.
+    fn syntax(&self, message: &str) -> Fault {
+        Fault {
+            at: self.pos,
+            message: message.into(),
+            path: Vec::new(),
+            syntax: true,
+        }
+    }
+
+    /// A shape fault (valid JSON, unexpected value) at `at`.
+    pub fn shape(&self, at: usize, message: impl Into<String>) -> Fault {
+        Fault {
+            at,
+            message: message.into(),
+            path: Vec::new(),
+            syntax: false,
+        }
+    }
+
+    /// The current byte offset.
+    pub fn here(&self) -> usize {
+        self.pos
+    }
+
+    /// Byte offset of the next value.
+    pub fn position(&mut self) -> usize {
+        self.skip_whitespace();
+        self.pos
+    }
+
+    /// The kind of the next value, without consuming it.
+    pub fn peek(&mut self) -> Kind {
+        self.skip_whitespace();
+        match self.byte() {
+            Some(b'{') => Kind::Object,
+            Some(b'[') => Kind::Array,
+            Some(b'"') => Kind::String,
+            Some(b'-' | b'0'..=b'9') => Kind::Number,
+            Some(b't' | b'f') => Kind::Bool,
+            Some(b'n') => Kind::Null,
+            _ => Kind::Invalid,
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        self.skip_whitespace();
+        if self.byte() == Some(byte) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, byte: u8, message: &str) -> Read<()> {
+        if self.eat(byte) {
+            Ok(())
+        } else {
+            Err(self.syntax(message))
+        }
+    }
+
+    /// After the document: only whitespace may follow.
+    pub fn finish(&mut self) -> Read<()> {
+        self.skip_whitespace();
+        if self.pos == self.text.len() {
+            Ok(())
+        } else {
+            Err(self.syntax("unexpected text after the JSON value"))
+        }
+    }
+
+    /// Reads an object, calling `field` with each key; `field` must read
+    /// (or skip) the value. Faults inside get the key on their path.
+    pub fn object(&mut self, mut field: impl FnMut(&mut Self, &str) -> Read<()>) -> Read<()> {
+        self.expect(b'{', "expected an object")?;
+        if self.eat(b'}') {
+            return Ok(());
+        }
+        loop {
+            self.skip_whitespace();
+            if self.byte() != Some(b'"') {
+                return Err(self.syntax("expected a key"));
+            }
+            let key = self.string()?;
+            self.expect(b':', "expected ':' after a key")?;
+            field(self, &key).map_err(|f| f.within(key.as_ref()))?;
+            if self.eat(b',') {
+                continue;
+            }
+            return self.expect(b'}', "expected ',' or '}' in an object");
+        }
+    }
+
+    /// Reads an array, calling `item` with each index; `item` must read
+    /// (or skip) the value.
+    pub fn array(&mut self, mut item: impl FnMut(&mut Self, usize) -> Read<()>) -> Read<()> {
+        self.expect(b'[', "expected an array")?;
+        if self.eat(b']') {
+            return Ok(());
+        }
+        let mut index = 0;
+        loop {
+            item(self, index).map_err(|f| f.within(index.to_string()))?;
+            index += 1;
+            if self.eat(b',') {
+                continue;
+            }
+            return self.expect(b']', "expected ',' or ']' in an array");
+        }
+    }
+
+    /// Reads a string; borrowed from the input when it has no escapes.
+    pub fn string(&mut self) -> Read<Cow<'a, str>> {
+        self.expect(b'"', "expected a string")?;
+        let start = self.pos;
+        let bytes = self.text.as_bytes();
+        // Fast path: scan to the closing quote.
+        loop {
+            match bytes.get(self.pos) {
+                Some(b'"') => {
+                    let value = self.text.get(start..self.pos).unwrap_or_default();
+                    self.pos += 1;
+                    return Ok(Cow::Borrowed(value));
+                }
+                Some(b'\\') => break,
+                Some(0..=0x1f) => return Err(self.syntax("control character in a string")),
+                Some(_) => self.pos += 1,
+                None => return Err(self.syntax("unterminated string")),
+            }
+        }
+        let mut owned = String::from(self.text.get(start..self.pos).unwrap_or_default());
+        loop {
+            let run_start = self.pos;
+            while let Some(&b) = bytes.get(self.pos) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            owned.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
+            match bytes.get(self.pos) {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(Cow::Owned(owned));
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    let escaped = self.escape()?;
+                    owned.push(escaped);
+                }
+                Some(_) => return Err(self.syntax("control character in a string")),
+                None => return Err(self.syntax("unterminated string")),
+            }
+        }
+    }
+
+    /// One escape after the backslash.
+    fn escape(&mut self) -> Read<char> {
+        let Some(b) = self.byte() else {
+            return Err(self.syntax("unterminated escape"));
+        };
+        self.pos += 1;
+        Ok(match b {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let unit = self.hex4()?;
+                if (0xD800..0xDC00).contains(&unit)
+                    && self.text.get(self.pos..self.pos + 2) == Some("\\u")
+                {
+                    let save = self.pos;
+                    self.pos += 2;
+                    let low = self.hex4()?;
+                    if (0xDC00..0xE000).contains(&low) {
+                        let code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                        return Ok(char::from_u32(code).unwrap_or('\u{FFFD}'));
+                    }
+                    self.pos = save;
+                }
+                // A lone surrogate cannot live in a Rust string.
+                char::from_u32(unit).unwrap_or('\u{FFFD}')
+            }
+            _ => return Err(self.syntax("invalid escape")),
+        })
+    }
+
+    fn hex4(&mut self) -> Read<u32> {
+        let digits = self
+            .text
+            .get(self.pos..self.pos + 4)
+            .ok_or_else(|| self.syntax("short \\u escape"))?;
+        let value =
+            u32::from_str_radix(digits, 16).map_err(|_| self.syntax("invalid \\u escape"))?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(self.syntax("invalid \\u escape"));
+        }
+        self.pos += 4;
+        Ok(value)
+    }
+
+    /// Reads a number and returns its text, validated against JSON's grammar.
+    pub fn number(&mut self) -> Read<&'a str> {
+        self.skip_whitespace();
+        let start = self.pos;
+        let bytes = self.text.as_bytes();
+        if bytes.get(self.pos) == Some(&b'-') {
+            self.pos += 1;
+        }
+        let digits = |pos: &mut usize| {
+            let from = *pos;
+            while bytes.get(*pos).is_some_and(u8::is_ascii_digit) {
+                *pos += 1;
+            }
+            *pos - from
+        };
+        let whole_start = self.pos;
+        let whole = digits(&mut self.pos);
+        if whole == 0 || (whole > 1 && bytes.get(whole_start) == Some(&b'0')) {
+            return Err(self.syntax("invalid number"));
+        }
+        if bytes.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            if digits(&mut self.pos) == 0 {
+                return Err(self.syntax("invalid number"));
+            }
+        }
+        if matches!(bytes.get(self.pos), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(bytes.get(self.pos), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if digits(&mut self.pos) == 0 {
+                return Err(self.syntax("invalid number"));
+            }
+        }
+        Ok(self.text.get(start..self.pos).unwrap_or_default())
+    }
+
+    /// Reads `true`, `false` or `null` (`None`).
+    pub fn literal(&mut self) -> Read<Option<bool>> {
+        self.skip_whitespace();
+        let rest = self.text.get(self.pos..).unwrap_or_default();
+        for (word, value) in [("true", Some(true)), ("false", Some(false)), ("null", None)] {
+            if rest.starts_with(word) {
+                self.pos += word.len();
+                return Ok(value);
+            }
+        }
+        Err(self.syntax("expected a value"))
+    }
+
+    /// Skips one value of any kind, checking its syntax, without recursion.
+    pub fn skip(&mut self) -> Read<()> {
+        // Open containers, innermost last: true for an object.
+        let mut open: Vec<bool> = Vec::new();
+        loop {
+            // A value.
+            match self.peek() {
+                Kind::Object | Kind::Array => {
+                    if open.len() >= MAX_DEPTH {
+                        return Err(self.syntax("nested too deeply"));
+                    }
+                    let is_object = self.peek() == Kind::Object;
+                    self.pos += 1;
+                    let close = if is_object { b'}' } else { b']' };
+                    if !self.eat(close) {
+                        open.push(is_object);
+                        if is_object {
+                            self.key()?;
+                        }
+                        continue;
+                    }
+                }
+                Kind::String => {
+                    self.string()?;
+                }
+                Kind::Number => {
+                    self.number()?;
+                }
+                Kind::Bool | Kind::Null => {
+                    self.literal()?;
+                }
+                Kind::Invalid => return Err(self.syntax("expected a value")),
+            }
+            // After a value: close containers until one continues.
+            loop {
+                let Some(&is_object) = open.last() else {
+                    return Ok(());
+                };
+                if self.eat(b',') {
+                    if is_object {
+                        self.key()?;
+                    }
+                    break;
+                }
+                let close = if is_object { b'}' } else { b']' };
+                self.expect(close, "expected ',' or a closing bracket")?;
+                open.pop();
+            }
+        }
+    }
+
+    fn key(&mut self) -> Read<()> {
+        self.skip_whitespace();
+        if self.byte() != Some(b'"') {
+            return Err(self.syntax("expected a key"));
+        }
+        self.string()?;
+        self.expect(b':', "expected ':' after a key")
+    }
+
+    /// Line and column (1-based) of a byte offset, for messages.
+    pub fn line_column(&self, at: usize) -> (usize, usize) {
+        let before = self.text.get(..at.min(self.text.len())).unwrap_or_default();
+        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+        let column = before
+            .rfind('\n')
+            .map_or(before.len(), |nl| before.len() - nl - 1)
+            + 1;
+        (line, column)
+    }
+}
+
+/// Builds JSON text; commas are placed by looking at the last byte written.
+#[derive(Default)]
+pub struct Writer {
+    out: String,
+}
+
+impl Writer {
+    /// The JSON text.
+    pub fn finish(self) -> String {
+        self.out
+    }
+
+    fn separate(&mut self) {
+        if !matches!(self.out.as_bytes().last(), None | Some(b'{' | b'[' | b':')) {
+            self.out.push(',');
+        }
+    }
+
+    /// `{`
+    pub fn open_object(&mut self) {
+        self.separate();
+        self.out.push('{');
+    }
+
+    /// `}`
+    pub fn close_object(&mut self) {
+        self.out.push('}');
+    }
+
+    /// `[`
+    pub fn open_array(&mut self) {
+        self.separate();
+        self.out.push('[');
+    }
+
+    /// `]`
+    pub fn close_array(&mut self) {
+        self.out.push(']');
+    }
+
+    /// `"name":`; the value follows.
+    pub fn key(&mut self, name: &str) {
+        self.separate();
+        self.push_string(name);
+        self.out.push(':');
+    }
+
+    /// A string value.
+    pub fn string(&mut self, value: &str) {
+        self.separate();
+        self.push_string(value);
+    }
+
+    /// An integer value.
+    pub fn uint(&mut self, value: u64) {
+        self.separate();
+        let mut digits = [0u8; 20];
+        let mut n = value;
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            if let Some(d) = digits.get_mut(at) {
+                *d = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+            if n == 0 || at == 0 {
+                break;
+            }
+        }
+        for &d in digits.get(at..).unwrap_or_default() {
+            self.out.push(char::from(d));
+        }
+    }
+
+    /// A number; whole numbers are written as integers, others in the
+    /// shortest form that reads back to the same f64.
+    pub fn number(&mut self, value: f64) {
+        if value.is_finite() && value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 {
+            if value < 0.0 {
+                self.separate();
+                self.out.push('-');
+                self.out.push_str(&{
+                    let mut w = Writer::default();
+                    w.uint((-value) as u64);
+                    w.finish()
+                });
+            } else {
+                self.uint(value as u64);
+            }
+        } else if value.is_finite() {
+            self.separate();
+            self.out.push_str(zmij::Buffer::new().format_finite(value));
+        } else {
+            self.null();
+        }
+    }
+
+    /// `true` / `false`
+    pub fn bool(&mut self, value: bool) {
+        self.separate();
+        self.out.push_str(if value { "true" } else { "false" });
+    }
+
+    /// `null`
+    pub fn null(&mut self) {
+        self.separate();
+        self.out.push_str("null");
+    }
+
+    fn push_string(&mut self, value: &str) {
+        self.out.push('"');
+        let mut run = 0;
+        for (i, b) in value.bytes().enumerate() {
+            let escaped = match b {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                0..=0x1f => "",
+                _ => continue,
+            };
+            self.out.push_str(value.get(run..i).unwrap_or_default());
+            if escaped.is_empty() {
+                self.out.push_str("\\u00");
+                self.out.push(hex(b >> 4));
+                self.out.push(hex(b & 15));
+            } else {
+                self.out.push_str(escaped);
+            }
+            run = i + 1;
+        }
+        self.out.push_str(value.get(run..).unwrap_or_default());
+        self.out.push('"');
+    }
+}
+
+fn hex(nibble: u8) -> char {
+    char::from_digit(u32::from(nibble), 16).unwrap_or('0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skips(text: &str) -> bool {
+        let mut reader = Reader::new(text);
+        reader.skip().and_then(|()| reader.finish()).is_ok()
+    }
+
+    #[test]
+    fn skip_validates_like_a_parser() {
+        for good in [
+            r#"{"a":[1,2,{"b":null}],"c":"x\"y","d":-1.5e3}"#,
+            "[]",
+            "{}",
+            " 0 ",
+            r#""\u00e9\ud83d\ude00""#,
+        ] {
+            assert!(skips(good), "{good}");
+        }
+        for bad in [
+            "{",
+            "[1,]",
+            r#"{"a" 1}"#,
+            r#"{"a":1,}"#,
+            "01",
+            "1.",
+            "-",
+            "tru",
+            r#""\x""#,
+            "[1 2]",
+            "{} x",
+            "\"a\u{1}\"",
+        ] {
+            assert!(!skips(bad), "{bad}");
+        }
+        assert!(!skips(&"[".repeat(300)));
+    }
+
+    #[test]
+    fn strings_unescape() {
+        let mut reader = Reader::new(r#""a\n\"b\" \u00e9 \ud83d\ude00 \ud800""#);
+        assert_eq!(reader.string().unwrap(), "a\n\"b\" é 😀 \u{FFFD}");
+    }
+
+    #[test]
+    fn faults_carry_the_path() {
+        let mut reader = Reader::new(r#"{"a":{"b":[1,{"c":}]}}"#);
+        let fault = reader.skip().err();
+        assert!(fault.is_some());
+        let mut reader = Reader::new(r#"{"a":{"b":[1,2]}}"#);
+        let fault = reader
+            .object(|r, _| {
+                r.object(|r, _| {
+                    r.array(|r, i| {
+                        if i == 1 {
+                            Err(r.shape(0, "no"))
+                        } else {
+                            r.skip()
+                        }
+                    })
+                })
+            })
+            .unwrap_err();
+        assert_eq!(fault.path(), "a.b.1");
+    }
+
+    #[test]
+    fn writer_escapes_and_numbers() {
+        let mut w = Writer::default();
+        w.open_object();
+        w.key("s");
+        w.string("a\"b\\c\n\u{1}é");
+        w.key("n");
+        w.open_array();
+        w.uint(0);
+        w.uint(18_446_744_073_709_551_615);
+        w.number(33.0);
+        w.number(100.0 / 3.0);
+        w.number(-2.0);
+        w.null();
+        w.close_array();
+        w.close_object();
+        assert_eq!(
+            w.finish(),
+            r#"{"s":"a\"b\\c\n\u0001é","n":[0,18446744073709551615,33,33.333333333333336,-2,null]}"#
+        );
+    }
+}

@@ -1,0 +1,327 @@
+//! Readers for the PHP-flavoured JSON the portal sends (fact sheet §2.7):
+//! the same counter as `0` or `"0"`, flags as `"Y"`/`"N"`, empty maps as
+//! `[]`, maps keyed by id strings, percents as int or float, error codes as
+//! string or number.
+
+use crate::json::{Kind, Read, Reader};
+
+/// A non-negative integer sent as a number or a numeric string.
+pub fn count(r: &mut Reader) -> Read<u64> {
+    let at = r.position();
+    let parsed = match r.peek() {
+        Kind::Number => whole(r.number()?),
+        Kind::String => parse_id(&r.string()?),
+        _ => r.skip().map(|()| None)?,
+    };
+    parsed.ok_or_else(|| r.shape(at, "expected a non-negative integer or a string of digits"))
+}
+
+/// Like [`count`], with `null` read as absent.
+pub fn opt_count(r: &mut Reader) -> Read<Option<u64>> {
+    if r.peek() == Kind::Null {
+        r.literal()?;
+        return Ok(None);
+    }
+    count(r).map(Some)
+}
+
+/// A number sent as an int, a float or a numeric string (`PERCENT`);
+/// `null` reads as absent.
+pub fn opt_number(r: &mut Reader) -> Read<Option<f64>> {
+    let at = r.position();
+    let parsed = match r.peek() {
+        Kind::Null => {
+            r.literal()?;
+            return Ok(None);
+        }
+        Kind::Number => number(r.number()?),
+        Kind::String => number(r.string()?.trim()),
+        _ => r.skip().map(|()| None)?,
+    };
+    match parsed {
+        Some(n) => Ok(Some(n)),
+        None => Err(r.shape(at, "expected a number or a numeric string")),
+    }
+}
+
+/// A flag sent as `"Y"`/`"N"`, a JSON bool, or `1`/`0` in either form.
+pub fn flag(r: &mut Reader) -> Read<bool> {
+    let at = r.position();
+    let parsed = match r.peek() {
+        Kind::Bool | Kind::Null => r.literal()?.or(Some(false)),
+        Kind::Number => match r.number()? {
+            "0" => Some(false),
+            "1" => Some(true),
+            _ => None,
+        },
+        Kind::String => match r.string()?.as_ref() {
+            "Y" | "y" | "1" | "true" => Some(true),
+            "N" | "n" | "0" | "" | "false" => Some(false),
+            _ => None,
+        },
+        _ => r.skip().map(|()| None)?,
+    };
+    parsed.ok_or_else(|| r.shape(at, "expected \"Y\", \"N\" or a boolean"))
+}
+
+/// A string that may be `null` (read as empty) or a number.
+pub fn text(r: &mut Reader) -> Read<String> {
+    let at = r.position();
+    match r.peek() {
+        Kind::String => Ok(r.string()?.into_owned()),
+        Kind::Number => Ok(r.number()?.to_owned()),
+        Kind::Null => r.literal().map(|_| String::new()),
+        _ => {
+            r.skip()?;
+            Err(r.shape(at, "expected a string"))
+        }
+    }
+}
+
+/// A string or `null` (`None`).
+pub fn opt_text(r: &mut Reader) -> Read<Option<String>> {
+    if r.peek() == Kind::Null {
+        r.literal()?;
+        return Ok(None);
+    }
+    text(r).map(Some)
+}
+
+/// The portal's `error` field: a code string (`"ATTACH_NOT_FOUND"`, `"403"`,
+/// `""`), or a JSON number on some paths.
+pub fn code(r: &mut Reader) -> Read<Option<String>> {
+    opt_text(r)
+}
+
+/// The values of a map keyed by id strings, in the order sent. An empty
+/// PHP array arrives as `[]`, and a list is accepted as well.
+pub fn values<T>(r: &mut Reader, mut item: impl FnMut(&mut Reader) -> Read<T>) -> Read<Vec<T>> {
+    let mut items = Vec::new();
+    match r.peek() {
+        Kind::Object => r.object(|r, _| item(r).map(|v| items.push(v)))?,
+        Kind::Array => r.array(|r, _| item(r).map(|v| items.push(v)))?,
+        _ => {
+            let at = r.position();
+            r.skip()?;
+            return Err(r.shape(at, "expected an object keyed by id, or an array"));
+        }
+    }
+    Ok(items)
+}
+
+/// `userAnswerMap`: `{"<questionId>": {"<answerId>": {…}}}` → pairs of
+/// question id and the answer ids chosen (ascending), or `[]` when the user
+/// has not voted.
+pub fn answer_map(r: &mut Reader) -> Read<Vec<(u64, Vec<u64>)>> {
+    let mut chosen = Vec::new();
+    match r.peek() {
+        Kind::Object => r.object(|r, question| {
+            let question = key_id(r, question)?;
+            let mut answers = Vec::new();
+            if r.peek() == Kind::Array {
+                empty_array(r)?;
+            } else {
+                r.object(|r, answer| {
+                    answers.push(key_id(r, answer)?);
+                    r.skip()
+                })?;
+            }
+            crate::tally::small_sort_by(&mut answers, |a, b| a < b);
+            chosen.push((question, answers));
+            Ok(())
+        })?,
+        Kind::Array => empty_array(r)?,
+        Kind::Null => {
+            r.literal()?;
+        }
+        _ => {
+            let at = r.position();
+            r.skip()?;
+            return Err(r.shape(at, "expected a map of question id to chosen answers, or []"));
+        }
+    }
+    Ok(chosen)
+}
+
+/// `[]`, PHP's empty array; anything in it is an error.
+pub fn empty_array(r: &mut Reader) -> Read<()> {
+    let at = r.position();
+    let mut items = 0;
+    r.array(|r, _| {
+        items += 1;
+        r.skip()
+    })?;
+    if items == 0 {
+        Ok(())
+    } else {
+        Err(r.shape(at, "expected an empty array"))
+    }
+}
+
+/// A map key that must be a decimal id.
+fn key_id(r: &Reader, key: &str) -> Read<u64> {
+    parse_id(key).ok_or_else(|| {
+        r.shape(
+            r.here(),
+            format!(
+                "expected an id as the key, got \"{}\"",
+                key.escape_default()
+            ),
+        )
+    })
+}
+
+/// Parses a decimal id or count as PHP writes it; `None` for anything else.
+pub fn parse_id(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.bytes().try_fold(0u64, |n, b| {
+        n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+    })
+}
+
+/// A whole, non-negative count from a JSON number (`3`, `3.0`).
+fn whole(number_text: &str) -> Option<u64> {
+    parse_id(number_text).or_else(|| {
+        let value = number(number_text)?;
+        (value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0)
+            .then_some(value as u64)
+    })
+}
+
+/// A number's value: exact for up to 15 significant digits (what the portal
+/// sends); longer or exponent forms are read to within a few ulps.
+fn number(text: &str) -> Option<f64> {
+    if let Some(value) = decimal(text) {
+        return Some(value);
+    }
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.trim_start_matches('+').parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let (negative, digits) = match mantissa.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, mantissa),
+    };
+    let (whole_part, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole_part.is_empty()
+        || !whole_part
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    // Keep 18 significant digits; the rest only moves the exponent.
+    let mut value = 0u64;
+    let mut scale = exponent;
+    let mut kept = 0;
+    for (i, b) in whole_part.bytes().chain(fraction.bytes()).enumerate() {
+        let in_fraction = i >= whole_part.len();
+        if kept < 18 {
+            if value > 0 || b != b'0' {
+                kept += 1;
+            }
+            value = value * 10 + u64::from(b - b'0');
+            if in_fraction {
+                scale -= 1;
+            }
+        } else if !in_fraction {
+            scale += 1;
+        }
+    }
+    let magnitude = value as f64 * 10f64.powi(scale);
+    magnitude
+        .is_finite()
+        .then_some(if negative { -magnitude } else { magnitude })
+}
+
+fn decimal(s: &str) -> Option<f64> {
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let significant = whole.trim_start_matches('0').len() + fraction.len();
+    if significant > 15
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let mantissa = whole
+        .bytes()
+        .chain(fraction.bytes())
+        .fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+    // Both operands are exact in f64 (< 2^53 and 10^k, k <= 15), and IEEE
+    // division rounds once: the result is the correctly rounded value.
+    let value = mantissa as f64 / 10f64.powi(fraction.len() as i32);
+    Some(if negative { -value } else { value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read<T>(json: &str, f: impl FnOnce(&mut Reader) -> Read<T>) -> Option<T> {
+        let mut r = Reader::new(json);
+        f(&mut r).ok()
+    }
+
+    #[test]
+    fn counts_as_numbers_or_strings() {
+        assert_eq!(read("3", count), Some(3));
+        assert_eq!(read(r#""3""#, count), Some(3));
+        assert_eq!(read("3.0", count), Some(3));
+        assert_eq!(read("-1", count), None);
+        assert_eq!(read(r#""3a""#, count), None);
+        assert_eq!(read("2.5", count), None);
+        assert_eq!(read(r#""""#, count), None);
+        assert_eq!(read("99999999999999999999", count), None);
+        assert_eq!(read("null", opt_count), Some(None));
+    }
+
+    #[test]
+    fn flags_and_percents_and_codes() {
+        assert_eq!(read(r#""Y""#, flag), Some(true));
+        assert_eq!(read(r#""N""#, flag), Some(false));
+        assert_eq!(read("true", flag), Some(true));
+        assert_eq!(read(r#""maybe""#, flag), None);
+        assert_eq!(read("33.33", opt_number), Some(Some(33.33)));
+        assert_eq!(read("100", opt_number), Some(Some(100.0)));
+        assert_eq!(read(r#""12.5""#, opt_number), Some(Some(12.5)));
+        assert_eq!(
+            read("33.333333333333336", opt_number)
+                .flatten()
+                .map(|p| (p - 100.0 / 3.0).abs() < 1e-12),
+            Some(true)
+        );
+        assert_eq!(read("1.5e2", opt_number), Some(Some(150.0)));
+        assert_eq!(read("null", opt_number), Some(None));
+        assert_eq!(read("403", code), Some(Some("403".into())));
+        assert_eq!(read(r#""""#, code), Some(Some(String::new())));
+    }
+
+    #[test]
+    fn answer_map_reads_objects_and_empty_arrays() {
+        let m = read(r#"{"1": {"5": {}, "3": {}}, "2": {"7": {}}}"#, answer_map);
+        assert_eq!(m, Some(vec![(1, vec![3, 5]), (2, vec![7])]));
+        assert_eq!(read("[]", answer_map), Some(vec![]));
+        assert_eq!(read("[1]", answer_map), None);
+        assert_eq!(read(r#"{"x": {}}"#, answer_map), None);
+    }
+
+    #[test]
+    fn decimals_are_exact_up_to_15_digits() {
+        assert_eq!(decimal("12.5"), Some(12.5));
+        assert_eq!(decimal("0.1"), Some(0.1));
+        assert_eq!(decimal("-3"), Some(-3.0));
+        assert_eq!(decimal("1.2.3"), None);
+    }
+}
