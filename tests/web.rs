@@ -33,7 +33,7 @@ fn assert_b24_error(error: &JsValue, code: &str) {
 
 #[wasm_bindgen_test]
 fn decodes_the_recall_example_into_plain_objects() {
-    let attach = parse_vote_response(RECALL).unwrap();
+    let attach = parse_vote_response(JsValue::from(RECALL)).unwrap();
     let plain = js_sys::Object::get_prototype_of(&js_sys::Object::new().into());
     assert_eq!(
         JsValue::from(js_sys::Object::get_prototype_of(&attach)),
@@ -57,7 +57,7 @@ fn decodes_the_recall_example_into_plain_objects() {
 
 #[wasm_bindgen_test]
 fn get_example_percentages_and_my_answers() {
-    let attach = parse_vote_response(GET).unwrap();
+    let attach = parse_vote_response(JsValue::from(GET)).unwrap();
     let question = Array::from(&field(&attach, "questions")).get(0);
     assert_eq!(numbers(&field(&question, "myAnswerIds")), vec![1.0]);
     let answers = Array::from(&field(&question, "answers"));
@@ -71,29 +71,29 @@ fn get_example_percentages_and_my_answers() {
 
 #[wasm_bindgen_test]
 fn a_malformed_body_does_not_poison_the_instance() {
-    let error = parse_vote_response(&RECALL[..RECALL.len() / 2]).unwrap_err();
+    let error = parse_vote_response(JsValue::from(&RECALL[..RECALL.len() / 2])).unwrap_err();
     assert_b24_error(&error, "DECODE_ERROR");
     let message = field(&error, "message").as_string().unwrap();
     assert!(message.contains("column"), "{message}");
-    let error = parse_vote_response("\u{0}\u{ffff}{[").unwrap_err();
+    let error = parse_vote_response(JsValue::from("\u{0}\u{ffff}{[")).unwrap_err();
     assert_b24_error(&error, "DECODE_ERROR");
     // The same instance still decodes a good body.
-    let attach = parse_vote_response(RECALL).unwrap();
+    let attach = parse_vote_response(JsValue::from(RECALL)).unwrap();
     assert_eq!(field(&attach, "id").as_f64(), Some(1.0));
 }
 
 #[wasm_bindgen_test]
 fn error_envelopes_and_empty_results_throw_typed_errors() {
-    let error = parse_vote_response(
+    let error = parse_vote_response(JsValue::from(
         r#"{"error":"ATTACH_NOT_FOUND","error_description":"Attach not found"}"#,
-    )
+    ))
     .unwrap_err();
     assert_b24_error(&error, "ATTACH_NOT_FOUND");
     assert_eq!(
         field(&error, "description").as_string().unwrap(),
         "Attach not found"
     );
-    let error = parse_vote_response(r#"{"result":[]}"#).unwrap_err();
+    let error = parse_vote_response(JsValue::from(r#"{"result":[]}"#)).unwrap_err();
     assert_b24_error(&error, "UNEXPECTED_RESULT");
 }
 
@@ -142,5 +142,37 @@ fn percentages_reject_bad_input() {
     assert_b24_error(
         &percentages(votes, multiple.into()).unwrap_err(),
         "INVALID_ARGUMENT",
+    );
+}
+
+#[wasm_bindgen_test]
+fn non_ascii_text_and_non_string_bodies() {
+    let body = RECALL
+        .replace("How are you?", "Как дела? 😀 «ёлка»")
+        .replace("Great!", "Отлично — ✓");
+    let attach = parse_vote_response(JsValue::from(body.as_str())).unwrap();
+    let question = Array::from(&field(&attach, "questions")).get(0);
+    assert_eq!(
+        field(&question, "text").as_string().unwrap(),
+        "Как дела? 😀 «ёлка»"
+    );
+    let first = Array::from(&field(&question, "answers")).get(0);
+    assert_eq!(field(&first, "text").as_string().unwrap(), "Отлично — ✓");
+    // Long non-ASCII runs grow the buffer more than once.
+    let long = RECALL.replace("What's up??", &"ж".repeat(5000));
+    let attach = parse_vote_response(JsValue::from(long.as_str())).unwrap();
+    let question = Array::from(&field(&attach, "questions")).get(0);
+    let last = Array::from(&field(&question, "answers")).get(2);
+    assert_eq!(
+        field(&last, "text").as_string().unwrap().chars().count(),
+        5000
+    );
+    assert_b24_error(
+        &parse_vote_response(JsValue::from(42)).unwrap_err(),
+        "DECODE_ERROR",
+    );
+    assert_b24_error(
+        &parse_vote_response(JsValue::UNDEFINED).unwrap_err(),
+        "DECODE_ERROR",
     );
 }

@@ -208,29 +208,22 @@ impl<'a> Reader<'a> {
         self.expect(b'"', "expected a string")?;
         let start = self.pos;
         let bytes = self.text.as_bytes();
-        // Fast path: scan to the closing quote.
-        loop {
-            match bytes.get(self.pos) {
-                Some(b'"') => {
-                    let value = self.text.get(start..self.pos).unwrap_or_default();
-                    self.pos += 1;
-                    return Ok(Cow::Borrowed(value));
-                }
-                Some(b'\\') => break,
-                Some(0..=0x1f) => return Err(self.syntax("control character in a string")),
-                Some(_) => self.pos += 1,
-                None => return Err(self.syntax("unterminated string")),
+        // Fast path: scan to the closing quote, a word at a time.
+        self.pos = scan_plain(bytes, self.pos);
+        match bytes.get(self.pos) {
+            Some(b'"') => {
+                let value = self.text.get(start..self.pos).unwrap_or_default();
+                self.pos += 1;
+                return Ok(Cow::Borrowed(value));
             }
+            Some(b'\\') => {}
+            Some(_) => return Err(self.syntax("control character in a string")),
+            None => return Err(self.syntax("unterminated string")),
         }
         let mut owned = String::from(self.text.get(start..self.pos).unwrap_or_default());
         loop {
             let run_start = self.pos;
-            while let Some(&b) = bytes.get(self.pos) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos = scan_plain(bytes, self.pos);
             owned.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
             match bytes.get(self.pos) {
                 Some(b'"') => {
@@ -421,6 +414,35 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The offset of the first byte at or after `from` that ends a plain run in
+/// a string: `"`, `\\` or a control character (or the end of the input).
+/// Tests 8 bytes at a time; strings are most of a response's bytes.
+fn scan_plain(bytes: &[u8], mut from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = bytes.get(from..from + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let zero_in = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+        let quote = zero_in(x ^ (ONES * u64::from(b'"')));
+        let backslash = zero_in(x ^ (ONES * u64::from(b'\\')));
+        // Some byte below 0x20 (exact as to whether one exists).
+        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+        if quote | backslash | control != 0 {
+            break;
+        }
+        from += 8;
+    }
+    while let Some(&b) = bytes.get(from) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        from += 1;
+    }
+    from
+}
+
 /// Builds JSON text; commas are placed by looking at the last byte written.
 #[derive(Default)]
 pub struct Writer {
@@ -461,11 +483,13 @@ impl Writer {
         self.out.push(']');
     }
 
-    /// `"name":`; the value follows.
+    /// `"name":`; the value follows. Names are the model's own field
+    /// names or decimal ids: nothing in them needs escaping.
     pub fn key(&mut self, name: &str) {
         self.separate();
-        self.push_string(name);
-        self.out.push(':');
+        self.out.push('"');
+        self.out.push_str(name);
+        self.out.push_str("\":");
     }
 
     /// A string value.
@@ -532,6 +556,12 @@ impl Writer {
 
     fn push_string(&mut self, value: &str) {
         self.out.push('"');
+        // Most strings need no escaping: copy them whole.
+        if scan_plain(value.as_bytes(), 0) == value.len() {
+            self.out.push_str(value);
+            self.out.push('"');
+            return;
+        }
         let mut run = 0;
         for (i, b) in value.bytes().enumerate() {
             let escaped = match b {

@@ -49,3 +49,77 @@ pub fn whole_number(value: &JsValue) -> Option<u64> {
     (n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0)
         .then_some(n as u64)
 }
+
+#[wasm_bindgen]
+extern "C" {
+    type Utf8Encoder;
+    #[wasm_bindgen(constructor, js_class = "TextEncoder")]
+    fn new() -> Utf8Encoder;
+    #[wasm_bindgen(method, js_class = "TextEncoder", js_name = encodeInto)]
+    fn encode_into(
+        this: &Utf8Encoder,
+        source: &js_sys::JsString,
+        dest: &js_sys::Uint8Array,
+    ) -> Encoded;
+
+    type Encoded;
+    #[wasm_bindgen(method, getter)]
+    fn read(this: &Encoded) -> u32;
+    #[wasm_bindgen(method, getter)]
+    fn written(this: &Encoded) -> u32;
+}
+
+thread_local! {
+    static ENCODER: Utf8Encoder = Utf8Encoder::new();
+    /// A view of all of wasm memory, rebuilt when growing detaches it.
+    static MEMORY: std::cell::RefCell<Option<js_sys::Uint8Array>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A JS string as a Rust `String`, encoded by the engine's own
+/// `TextEncoder.encodeInto` straight into wasm memory. The glue's default
+/// copy loops over the string one character at a time, which cost more
+/// than the whole JSON.parse of a response.
+pub fn js_string_to_rust(text: &js_sys::JsString) -> String {
+    let units = text.length();
+    // Enough for ASCII; grown (and the rest encoded) when it is not.
+    let mut bytes = vec![0u8; units as usize];
+    let mut written = 0usize;
+    let mut rest: Option<js_sys::JsString> = None;
+    loop {
+        let source = rest.as_ref().unwrap_or(text);
+        let view = memory_view(&mut bytes, written);
+        let result = ENCODER.with(|encoder| encoder.encode_into(source, &view));
+        written += result.written() as usize;
+        let (read, length) = (result.read(), source.length());
+        if read >= length {
+            break;
+        }
+        let left = source.slice(read, length);
+        // At most 3 bytes per UTF-16 unit left.
+        bytes.resize(written + left.length() as usize * 3, 0);
+        rest = Some(left);
+    }
+    bytes.truncate(written);
+    // encodeInto writes valid UTF-8 (lone surrogates become U+FFFD).
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// A `Uint8Array` over `bytes[from..]` in wasm memory; valid until `bytes`
+/// is reallocated or memory grows, so it is used at once.
+fn memory_view(bytes: &mut [u8], from: usize) -> js_sys::Uint8Array {
+    let start = (bytes.as_mut_ptr() as usize + from) as u32;
+    let end = (bytes.as_mut_ptr() as usize + bytes.len()) as u32;
+    MEMORY.with(|cached| {
+        let mut cached = cached.borrow_mut();
+        let whole = match cached.as_ref() {
+            Some(view) if view.byte_length() > 0 => view.clone(),
+            _ => {
+                let buffer = get(&wasm_bindgen::memory(), "buffer");
+                let view = js_sys::Uint8Array::new(&buffer);
+                *cached = Some(view.clone());
+                view
+            }
+        };
+        whole.subarray(start, end)
+    })
+}

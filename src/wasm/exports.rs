@@ -1,17 +1,24 @@
 //! Functions exported to JS as they are: the decoder and the tally.
 
-use super::convert::{error_to_js, get, to_js, whole_number};
+use super::convert::{error_to_js, get, js_string_to_rust, to_js, whole_number};
 use crate::error::Error;
 use crate::tally::{self, TallyOptions};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("../types.d.ts");
 
 /// Decodes the body text of a REST response that carries one poll.
 #[wasm_bindgen(js_name = parseVoteResponse, unchecked_return_type = "AttachedVote")]
-pub fn parse_vote_response(body: &str) -> Result<JsValue, JsValue> {
-    let attach = crate::decode::parse_vote_response(body).map_err(|e| error_to_js(&e))?;
+pub fn parse_vote_response(
+    #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+) -> Result<JsValue, JsValue> {
+    let Some(body) = body.dyn_ref::<js_sys::JsString>() else {
+        return Err(error_to_js(&Error::decode("the body must be a string")));
+    };
+    let body = js_string_to_rust(body);
+    let attach = crate::decode::parse_vote_response(&body).map_err(|e| error_to_js(&e))?;
     to_js(&attach)
 }
 
