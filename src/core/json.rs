@@ -145,7 +145,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn expect(&mut self, byte: u8, message: &str) -> Read<()> {
+    fn consume(&mut self, byte: u8, message: &str) -> Read<()> {
         if self.eat(byte) {
             Ok(())
         } else {
@@ -166,7 +166,7 @@ impl<'a> Reader<'a> {
     /// Reads an object, calling `field` with each key; `field` must read
     /// (or skip) the value. Faults inside get the key on their path.
     pub fn object(&mut self, mut field: impl FnMut(&mut Self, &str) -> Read<()>) -> Read<()> {
-        self.expect(b'{', "expected an object")?;
+        self.consume(b'{', "expected an object")?;
         if self.eat(b'}') {
             return Ok(());
         }
@@ -176,19 +176,19 @@ impl<'a> Reader<'a> {
                 return Err(self.syntax("expected a key"));
             }
             let key = self.string()?;
-            self.expect(b':', "expected ':' after a key")?;
+            self.consume(b':', "expected ':' after a key")?;
             field(self, &key).map_err(|f| f.within(key.as_ref()))?;
             if self.eat(b',') {
                 continue;
             }
-            return self.expect(b'}', "expected ',' or '}' in an object");
+            return self.consume(b'}', "expected ',' or '}' in an object");
         }
     }
 
     /// Reads an array, calling `item` with each index; `item` must read
     /// (or skip) the value.
     pub fn array(&mut self, mut item: impl FnMut(&mut Self, usize) -> Read<()>) -> Read<()> {
-        self.expect(b'[', "expected an array")?;
+        self.consume(b'[', "expected an array")?;
         if self.eat(b']') {
             return Ok(());
         }
@@ -199,13 +199,13 @@ impl<'a> Reader<'a> {
             if self.eat(b',') {
                 continue;
             }
-            return self.expect(b']', "expected ',' or ']' in an array");
+            return self.consume(b']', "expected ',' or ']' in an array");
         }
     }
 
     /// Reads a string; borrowed from the input when it has no escapes.
     pub fn string(&mut self) -> Read<Cow<'a, str>> {
-        self.expect(b'"', "expected a string")?;
+        self.consume(b'"', "expected a string")?;
         let start = self.pos;
         let bytes = self.text.as_bytes();
         // Fast path: scan to the closing quote, a word at a time.
@@ -387,7 +387,7 @@ impl<'a> Reader<'a> {
                     break;
                 }
                 let close = if is_object { b'}' } else { b']' };
-                self.expect(close, "expected ',' or a closing bracket")?;
+                self.consume(close, "expected ',' or a closing bracket")?;
                 open.pop();
             }
         }
@@ -399,7 +399,7 @@ impl<'a> Reader<'a> {
             return Err(self.syntax("expected a key"));
         }
         self.string()?;
-        self.expect(b':', "expected ':' after a key")
+        self.consume(b':', "expected ':' after a key")
     }
 
     /// Line and column (1-based) of a byte offset, for messages.
