@@ -682,3 +682,32 @@ async fn one_request_per_call_and_no_auth_in_urls() {
     assert_eq!(after["preflights"], 0);
     assert_eq!(after["authInQuery"], 0);
 }
+
+#[wasm_bindgen_test]
+fn rust_debug_output_has_no_secret() {
+    use b24_vote::client::auth::TokenSet;
+    use b24_vote::client::{ClientOptions, VoteClient};
+    let hook = VoteClient::webhook(
+        "https://portal.example/rest/7/HOOK-s3cr3t-CODE/",
+        ClientOptions::default(),
+    )
+    .unwrap();
+    let tokens = TokenSet {
+        access_token: "ACCESS-s3cr3t-TOKEN".into(),
+        refresh_token: Some("REFRESH-s3cr3t-TOKEN".into()),
+        expires_at: None,
+    };
+    let debug_tokens = format!("{tokens:?}");
+    let oauth =
+        VoteClient::oauth("portal.example", tokens, None, ClientOptions::default()).unwrap();
+    for text in [
+        format!("{hook:?}"),
+        format!("{hook:#?}"),
+        format!("{oauth:?}"),
+        format!("{oauth:#?}"),
+        debug_tokens,
+    ] {
+        assert!(!text.contains("s3cr3t"), "{text}");
+    }
+    assert!(format!("{hook:?}").contains("portal.example"));
+}
