@@ -188,13 +188,7 @@ impl MethodResult for Attaches {
 
     fn read(r: &mut Reader) -> Read<Found<Self>> {
         found(r, |r| {
-            let at = r.position();
-            let mut items = None;
-            r.object(|r, key| match key {
-                "items" => lenient::values(r, WireAttach::read).map(|v| items = Some(v)),
-                _ => r.skip(),
-            })?;
-            let items = items.ok_or_else(|| r.shape(at, "expected an object with items"))?;
+            let items = read_items(r, WireAttach::read)?;
             Ok(Attaches(items.into_iter().map(Into::into).collect()))
         })
     }
@@ -234,13 +228,7 @@ impl MethodResult for VoterPage {
 
     fn read(r: &mut Reader) -> Read<Found<Self>> {
         found(r, |r| {
-            let at = r.position();
-            let mut items = None;
-            r.object(|r, key| match key {
-                "items" => lenient::values(r, Voter::read).map(|v| items = Some(v)),
-                _ => r.skip(),
-            })?;
-            let items = items.ok_or_else(|| r.shape(at, "expected an object with items"))?;
+            let items = read_items(r, Voter::read)?;
             Ok(VoterPage {
                 total: items.len() as u64,
                 next: None,
@@ -366,6 +354,17 @@ fn write_voters(w: &mut Writer, voters: &[Voter]) {
         voter.write_json(w);
     }
     w.close_array();
+}
+
+/// `{"items": [...]}`, the result of getMany and getAnswerVoted.
+fn read_items<T>(r: &mut Reader, item: fn(&mut Reader) -> Read<T>) -> Read<Vec<T>> {
+    let at = r.position();
+    let mut items = None;
+    r.object(|r, key| match key {
+        "items" => lenient::values(r, item).map(|v| items = Some(v)),
+        _ => r.skip(),
+    })?;
+    items.ok_or_else(|| r.shape(at, "expected an object with items"))
 }
 
 /// `{"attach": …}`, the result of get, vote and recall.
