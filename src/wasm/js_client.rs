@@ -68,9 +68,7 @@ impl JsVoteClient {
         #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        let client = self.client.clone();
-        run(async move {
-            let (poll, options) = (poll_ref(&poll)?, call_options(&options)?);
+        self.with_poll(poll, options, |client, poll, options| async move {
             to_result(client.recall(&poll, options).await)
         })
     }
@@ -82,9 +80,7 @@ impl JsVoteClient {
         #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        let client = self.client.clone();
-        run(async move {
-            let (poll, options) = (poll_ref(&poll)?, call_options(&options)?);
+        self.with_poll(poll, options, |client, poll, options| async move {
             client
                 .resume(&poll, options)
                 .await
@@ -99,9 +95,7 @@ impl JsVoteClient {
         #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        let client = self.client.clone();
-        run(async move {
-            let (poll, options) = (poll_ref(&poll)?, call_options(&options)?);
+        self.with_poll(poll, options, |client, poll, options| async move {
             client
                 .stop(&poll, options)
                 .await
@@ -116,9 +110,7 @@ impl JsVoteClient {
         #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        let client = self.client.clone();
-        run(async move {
-            let (poll, options) = (poll_ref(&poll)?, call_options(&options)?);
+        self.with_poll(poll, options, |client, poll, options| async move {
             to_result(client.get(&poll, options).await)
         })
     }
@@ -208,6 +200,22 @@ impl JsVoteClient {
                     .get_answer_voted(&poll, answer_id, start, options)
                     .await,
             )
+        })
+    }
+}
+
+impl JsVoteClient {
+    /// Validates the poll and the call options (rejecting with
+    /// `INVALID_ARGUMENT` before anything is sent), then runs `call`.
+    fn with_poll<F, Fut>(&self, poll: JsValue, options: JsValue, call: F) -> Promise
+    where
+        F: FnOnce(VoteClient, PollRef, CallOptions) -> Fut + 'static,
+        Fut: std::future::Future<Output = Result<JsValue>> + 'static,
+    {
+        let client = self.client.clone();
+        run(async move {
+            let (poll, options) = (poll_ref(&poll)?, call_options(&options)?);
+            call(client, poll, options).await
         })
     }
 }

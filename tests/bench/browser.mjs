@@ -8,11 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { ROOT, startPortal, adminClient, median, recordResult, printTable } from '../reliability/common.mjs';
+import { CHROMIUM_ARGS as ARGS, CHROMIUM_PATH } from '../chromium.mjs';
 
 const require = createRequire(path.join(ROOT, 'tests/package.json'));
 const { chromium } = require('playwright-core');
-const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const CALLS = 100;
 const COLD_RUNS = 15;
 
@@ -49,7 +48,7 @@ const portal = await startPortal({ args: ['--rate', 'off'] });
 const server = await staticServer();
 // "localhost" for the page, 127.0.0.1 for the portal: different origins.
 const pageUrl = `http://localhost:${server.address().port}/`;
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
 try {
   const api = adminClient(portal.url);
 

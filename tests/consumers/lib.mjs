@@ -5,23 +5,12 @@ import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../chromium.mjs";
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(HERE, "../..");
 export const IM_ENTITY_TYPE = "Bitrix\\Vote\\Attachment\\ImMessageConnector";
 
-// Flags that keep Chromium off the closed network (shared/toolchain.md).
-const CHROMIUM_ARGS = [
-  "--headless=new",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-quic",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 /** The tarball `make package` produced: the argument, or pkg/b24-vote-<version>.tgz. */
 export function findTarball(arg) {
@@ -168,7 +157,7 @@ export async function serveStatic(root) {
 /** Headless Debian Chromium through tests/node_modules/playwright-core. */
 export async function launchChromium() {
   const { chromium } = await import("playwright-core");
-  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
 /**

@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../chromium.mjs";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const ARTIFACTS = join(ROOT, "tests", "artifacts");
@@ -17,17 +18,6 @@ const PORTAL_BIN = join(ROOT, "target", "debug", "b24-portal");
 // The web build served at /pkg (B24_E2E_PKG_WEB points the tests at another build).
 const PKG_WEB = process.env.B24_E2E_PKG_WEB || join(ROOT, "pkg", "web");
 
-// Flags that keep Chromium off the closed network (../shared/toolchain.md, the machine notes).
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-quic",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 /** The demo poll (also what `make demo` creates). */
 export const DEMO_POLL = JSON.parse(readFileSync(join(ROOT, "tests", "e2e", "demo-poll.json"), "utf8"));
@@ -99,7 +89,7 @@ export async function startPortal(extraArgs = []) {
 
 /** Launches Debian's Chromium (no browser download). */
 export function launchBrowser() {
-  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
 /**
