@@ -19,11 +19,16 @@
 /// The client (wasm32 only: it runs on the host's fetch).
 #[cfg(target_arch = "wasm32")]
 pub mod client;
-pub use b24_vote_core::{decode, error, json, lenient, model, tally};
+pub mod decode;
+pub mod error;
+pub use b24_vote_json as json;
 pub mod endpoint;
 pub mod form;
+pub mod lenient;
+pub mod model;
 pub mod policy;
 pub mod poll_ref;
+pub mod tally;
 
 /// The JS boundary (wasm32 only): exports and conversions.
 #[cfg(target_arch = "wasm32")]

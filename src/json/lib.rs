@@ -1,3 +1,7 @@
+//! b24-vote's JSON reader and writer, a crate of their own so that the
+//! release profile builds this hot path with opt-level 3 while everything
+//! else (model, decoder, client) stays size-optimised.
+//!
 //! A small JSON pull reader and writer for the portal's responses.
 //!
 //! Why not serde_json: in the wasm build its generic deserializers were
@@ -5,6 +9,17 @@
 //! reader validates all of the input (unknown values are skipped, not
 //! trusted), never recurses into values it skips, never panics, and its
 //! errors name the JSON path and the line and column.
+
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 
 use std::borrow::Cow;
 
