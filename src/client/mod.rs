@@ -64,7 +64,7 @@ pub struct CallOptions {
 
 /// The REST methods of the `vote` scope.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Method {
+pub(crate) enum Method {
     Get,
     GetMany,
     Vote,
@@ -76,7 +76,7 @@ enum Method {
 }
 
 impl Method {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Method::Get => "vote.AttachedVote.get",
             Method::GetMany => "vote.AttachedVote.getMany",
@@ -185,28 +185,28 @@ impl VoteClient {
 
     /// Withdraws the caller's vote (`vote.AttachedVote.recall`).
     pub async fn recall(&self, poll: &PollRef, options: CallOptions) -> Result<AttachedVote> {
-        self.call(Method::Recall, poll_form(poll), options)
+        self.send(Request::poll(Method::Recall, poll), options)
             .await?
             .attach()
     }
 
     /// Reopens a stopped poll (`vote.AttachedVote.resume`); editors only.
     pub async fn resume(&self, poll: &PollRef, options: CallOptions) -> Result<()> {
-        self.call(Method::Resume, poll_form(poll), options)
+        self.send(Request::poll(Method::Resume, poll), options)
             .await
             .map(|_| ())
     }
 
     /// Stops a poll (`vote.AttachedVote.stop`); editors only.
     pub async fn stop(&self, poll: &PollRef, options: CallOptions) -> Result<()> {
-        self.call(Method::Stop, poll_form(poll), options)
+        self.send(Request::poll(Method::Stop, poll), options)
             .await
             .map(|_| ())
     }
 
     /// Reads a poll (`vote.AttachedVote.get`).
     pub async fn get(&self, poll: &PollRef, options: CallOptions) -> Result<AttachedVote> {
-        self.call(Method::Get, poll_form(poll), options)
+        self.send(Request::poll(Method::Get, poll), options)
             .await?
             .attach()
     }
@@ -217,9 +217,7 @@ impl VoteClient {
         refs: &EntityRefs,
         options: CallOptions,
     ) -> Result<Vec<AttachedVote>> {
-        let mut form = Form::default();
-        refs.write(&mut form);
-        match self.call(Method::GetMany, form, options).await? {
+        match self.send(Request::get_many(refs), options).await? {
             Outcome::Many(many) => Ok(many),
             _ => Err(mismatch()),
         }
@@ -232,9 +230,9 @@ impl VoteClient {
         ballot: &Ballot,
         options: CallOptions,
     ) -> Result<AttachedVote> {
-        let mut form = poll_form(poll);
-        ballot.write(&mut form);
-        self.call(Method::Vote, form, options).await?.attach()
+        self.send(Request::vote(poll, ballot), options)
+            .await?
+            .attach()
     }
 
     /// A poll with up to `page_size` (1..50, default 10) voters per answer.
@@ -244,11 +242,10 @@ impl VoteClient {
         page_size: Option<u32>,
         options: CallOptions,
     ) -> Result<AttachWithVoted> {
-        let mut form = poll_form(poll);
-        if let Some(size) = page_size {
-            form.number("pageSize", u64::from(size));
-        }
-        match self.call(Method::GetWithVoted, form, options).await? {
+        match self
+            .send(Request::get_with_voted(poll, page_size), options)
+            .await?
+        {
             Outcome::WithVoted(result) => Ok(result),
             _ => Err(mismatch()),
         }
@@ -262,18 +259,8 @@ impl VoteClient {
         start: Option<u64>,
         options: CallOptions,
     ) -> Result<VoterPage> {
-        if answer_id == 0 {
-            return Err(
-                Error::invalid_argument("answerId must be a positive integer")
-                    .with_method(Method::GetAnswerVoted.name()),
-            );
-        }
-        let mut form = poll_form(poll);
-        form.number("answerId", answer_id);
-        if let Some(start) = start {
-            form.number("start", start);
-        }
-        match self.call(Method::GetAnswerVoted, form, options).await? {
+        let request = Request::get_answer_voted(poll, answer_id, start)?;
+        match self.send(request, options).await? {
             Outcome::Voters(page) => Ok(page),
             _ => Err(mismatch()),
         }
@@ -281,7 +268,8 @@ impl VoteClient {
 
     /// One call: bounded by its timeout and signal, retried by the policy.
     /// Not generic, so one state machine serves every method.
-    async fn call(&self, method: Method, mut form: Form, options: CallOptions) -> Result<Outcome> {
+    pub(crate) async fn send(&self, request: Request, options: CallOptions) -> Result<Outcome> {
+        let Request { method, mut form } = request;
         let timeout_ms = options.timeout_ms.unwrap_or(self.inner.options.timeout_ms);
         if !(timeout_ms.is_finite() && timeout_ms > 0.0) {
             return Err(
@@ -421,7 +409,7 @@ fn timed_out(method: Method) -> Error {
 
 /// A method's decoded result, with the type erased so that one async
 /// state machine serves all methods (each generic copy costs wasm bytes).
-enum Outcome {
+pub(crate) enum Outcome {
     Attach(AttachedVote),
     Many(Vec<AttachedVote>),
     Done,
@@ -446,10 +434,61 @@ fn mismatch() -> Error {
     )
 }
 
-fn poll_form(poll: &PollRef) -> Form {
-    let mut form = Form::default();
-    poll.write(&mut form);
-    form
+/// A call ready to send: the method and its form, arguments checked.
+pub(crate) struct Request {
+    method: Method,
+    form: Form,
+}
+
+impl Request {
+    /// A method that takes only the poll: get, recall, stop, resume.
+    pub(crate) fn poll(method: Method, poll: &PollRef) -> Self {
+        let mut form = Form::default();
+        poll.write(&mut form);
+        Request { method, form }
+    }
+
+    pub(crate) fn get_many(refs: &EntityRefs) -> Self {
+        let mut form = Form::default();
+        refs.write(&mut form);
+        Request {
+            method: Method::GetMany,
+            form,
+        }
+    }
+
+    pub(crate) fn vote(poll: &PollRef, ballot: &Ballot) -> Self {
+        let mut request = Request::poll(Method::Vote, poll);
+        ballot.write(&mut request.form);
+        request
+    }
+
+    pub(crate) fn get_with_voted(poll: &PollRef, page_size: Option<u32>) -> Self {
+        let mut request = Request::poll(Method::GetWithVoted, poll);
+        if let Some(size) = page_size {
+            request.form.number("pageSize", u64::from(size));
+        }
+        request
+    }
+
+    pub(crate) fn get_answer_voted(
+        poll: &PollRef,
+        answer_id: u64,
+        start: Option<u64>,
+    ) -> Result<Self> {
+        if answer_id == 0 {
+            return Err(
+                Error::invalid_argument("answerId must be a positive integer")
+                    .with_method(Method::GetAnswerVoted.name()),
+            );
+        }
+        let mut request = Request::poll(Method::GetAnswerVoted, poll);
+        request.form.number("answerId", answer_id);
+        if let Some(start) = start {
+            request.form.number("start", start);
+        }
+        Ok(request)
+    }
 }
 
 /// Decodes a response the way `method` expects, with `operating_reset_at`.

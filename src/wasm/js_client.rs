@@ -3,16 +3,19 @@
 
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
-use super::convert::{error_to_js, get, to_js, whole_number};
+use super::convert::{error_to_js, get, whole_number};
 use super::runtime::settle;
 use crate::client::auth::{js_text, RefreshFn, TokenSet};
-use crate::client::{CallOptions, ClientOptions, RequestHook, VoteClient};
+use crate::client::{
+    CallOptions, ClientOptions, Method, Outcome, Request, RequestHook, VoteClient,
+};
+use crate::decode::{Attaches, ToJson};
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Ballot, EntityRefs, PollRef, PollRefParts};
 
@@ -68,9 +71,7 @@ impl JsVoteClient {
         #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.with_poll(poll, options, |client, poll, options| async move {
-            to_result(client.recall(&poll, options).await)
-        })
+        self.start(poll_request(Method::Recall, &poll), &options)
     }
 
     /// Reopens a stopped poll (editors only).
@@ -80,12 +81,7 @@ impl JsVoteClient {
         #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.with_poll(poll, options, |client, poll, options| async move {
-            client
-                .resume(&poll, options)
-                .await
-                .map(|()| JsValue::UNDEFINED)
-        })
+        self.start(poll_request(Method::Resume, &poll), &options)
     }
 
     /// Stops a poll (editors only).
@@ -95,12 +91,7 @@ impl JsVoteClient {
         #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.with_poll(poll, options, |client, poll, options| async move {
-            client
-                .stop(&poll, options)
-                .await
-                .map(|()| JsValue::UNDEFINED)
-        })
+        self.start(poll_request(Method::Stop, &poll), &options)
     }
 
     /// Reads a poll.
@@ -110,9 +101,7 @@ impl JsVoteClient {
         #[wasm_bindgen(unchecked_param_type = "PollRef")] poll: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.with_poll(poll, options, |client, poll, options| async move {
-            to_result(client.get(&poll, options).await)
-        })
+        self.start(poll_request(Method::Get, &poll), &options)
     }
 
     /// Reads up to 50 polls of one kind of entity, in the order asked.
@@ -125,16 +114,10 @@ impl JsVoteClient {
         refs: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        let client = self.client.clone();
-        run(async move {
-            let (refs, options) = (entity_refs(&refs)?, call_options(&options)?);
-            to_result(
-                client
-                    .get_many(&refs, options)
-                    .await
-                    .map(crate::decode::Attaches),
-            )
-        })
+        self.start(
+            entity_refs(&refs).map(|refs| Request::get_many(&refs)),
+            &options,
+        )
     }
 
     /// Casts (or replaces, where revoting is allowed) the caller's ballot:
@@ -146,12 +129,9 @@ impl JsVoteClient {
         #[wasm_bindgen(unchecked_param_type = "Record<number, number[]>")] ballot: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        let client = self.client.clone();
-        run(async move {
-            let poll = poll_ref(&poll)?;
-            let (ballot, options) = (ballot_from(&ballot)?, call_options(&options)?);
-            to_result(client.vote(&poll, &ballot, options).await)
-        })
+        let request =
+            poll_ref(&poll).and_then(|poll| Ok(Request::vote(&poll, &ballot_from(&ballot)?)));
+        self.start(request, &options)
     }
 
     /// A poll with the voters of each answer (`pageSize` per answer, 1..50).
@@ -165,16 +145,14 @@ impl JsVoteClient {
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions & { pageSize?: number }")]
         options: JsValue,
     ) -> Promise {
-        let client = self.client.clone();
-        run(async move {
-            let poll = poll_ref(&poll)?;
+        let request = poll_ref(&poll).and_then(|poll| {
             let page_size = count(&options, "pageSize")?
                 .map(|n| u32::try_from(n).ok().filter(|n| (1..=50).contains(n)))
                 .map(|n| n.ok_or_else(|| Error::invalid_argument("pageSize must be 1 to 50")))
                 .transpose()?;
-            let options = call_options(&options)?;
-            to_result(client.get_with_voted(&poll, page_size, options).await)
-        })
+            Ok(Request::get_with_voted(&poll, page_size))
+        });
+        self.start(request, &options)
     }
 
     /// One page of an answer's voters, from offset `start` (pages of 50).
@@ -188,53 +166,47 @@ impl JsVoteClient {
         #[wasm_bindgen(js_name = answerId, unchecked_param_type = "number")] answer_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions & { start?: number }")] options: JsValue,
     ) -> Promise {
-        let client = self.client.clone();
-        run(async move {
-            let poll = poll_ref(&poll)?;
+        let request = poll_ref(&poll).and_then(|poll| {
             let answer_id = id(&answer_id)
                 .ok_or_else(|| Error::invalid_argument("answerId must be a positive integer"))?;
-            let start = count(&options, "start")?;
-            let options = call_options(&options)?;
-            to_result(
-                client
-                    .get_answer_voted(&poll, answer_id, start, options)
-                    .await,
-            )
-        })
+            Request::get_answer_voted(&poll, answer_id, count(&options, "start")?)
+        });
+        self.start(request, &options)
     }
 }
 
 impl JsVoteClient {
-    /// Validates the poll and the call options (rejecting with
-    /// `INVALID_ARGUMENT` before anything is sent), then runs `call`.
-    fn with_poll<F, Fut>(&self, poll: JsValue, options: JsValue, call: F) -> Promise
-    where
-        F: FnOnce(VoteClient, PollRef, CallOptions) -> Fut + 'static,
-        Fut: std::future::Future<Output = Result<JsValue>> + 'static,
-    {
+    /// Sends a checked request as a Promise of its JS result. Bad arguments
+    /// reject with `INVALID_ARGUMENT` before anything is sent. Every method
+    /// goes through here, so the wasm holds one async state machine.
+    fn start(&self, request: Result<Request>, options: &JsValue) -> Promise {
+        let prepared = request.and_then(|request| Ok((request, call_options(options)?)));
+        let (request, options) = match prepared {
+            Ok(prepared) => prepared,
+            Err(error) => return Promise::reject(&error_to_js(&error)),
+        };
         let client = self.client.clone();
-        run(async move {
-            let (poll, options) = (poll_ref(&poll)?, call_options(&options)?);
-            call(client, poll, options).await
+        future_to_promise(async move {
+            let outcome = client.send(request, options).await;
+            outcome.and_then(outcome_to_js).map_err(|e| error_to_js(&e))
         })
     }
 }
 
-/// Runs a call as a Promise: resolves to the value, rejects with a
-/// `B24VoteError`. Boxed as `dyn`, so one copy serves every method.
-fn run(call: impl std::future::Future<Output = Result<JsValue>> + 'static) -> Promise {
-    run_boxed(Box::pin(call))
+/// A method's result as the plain JS value the method resolves to.
+fn outcome_to_js(outcome: Outcome) -> Result<JsValue> {
+    let json = match outcome {
+        Outcome::Done => return Ok(JsValue::UNDEFINED),
+        Outcome::Attach(attach) => attach.to_json(),
+        Outcome::Many(many) => Attaches(many).to_json(),
+        Outcome::WithVoted(with_voted) => with_voted.to_json(),
+        Outcome::Voters(page) => page.to_json(),
+    };
+    JSON::parse(&json).map_err(|e| Error::decode(js_text(&e)))
 }
 
-fn run_boxed(
-    call: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue>>>>,
-) -> Promise {
-    future_to_promise(async move { call.await.map_err(|e| error_to_js(&e)) })
-}
-
-fn to_result<T: crate::decode::ToJson>(outcome: Result<T>) -> Result<JsValue> {
-    let value = outcome?;
-    to_js(&value).map_err(|e| Error::decode(js_text(&e)))
+fn poll_request(method: Method, poll: &JsValue) -> Result<Request> {
+    poll_ref(poll).map(|poll| Request::poll(method, &poll))
 }
 
 fn poll_ref(value: &JsValue) -> Result<PollRef> {
