@@ -3,10 +3,9 @@
 //! method's result type, and unknown fields are skipped without being built.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::json::{Fault, Kind, Read, Reader, Writer};
+use crate::json::{uint_text, Fault, Kind, Read, Reader, Writer};
 use crate::lenient;
 use crate::model::{AttachedVote, WireAttach};
-use std::collections::BTreeMap;
 
 /// Decodes the body of a response that carries one attach: the envelope
 /// `{"result":{"attach":…},"time":…}`, the bare `{"attach":…}` of the docs'
@@ -57,8 +56,19 @@ pub struct Voter {
 pub struct AttachWithVoted {
     /// The poll.
     pub attach: AttachedVote,
-    /// Voters by answer id; only answers with visible votes appear.
-    pub voted: BTreeMap<u64, Vec<Voter>>,
+    /// Voters by answer id, in answer id order; only answers with visible
+    /// votes appear.
+    pub voted: Vec<(u64, Vec<Voter>)>,
+}
+
+impl AttachWithVoted {
+    /// The voters listed for one answer.
+    pub fn voters_of(&self, answer_id: u64) -> Option<&[Voter]> {
+        self.voted
+            .iter()
+            .find(|(id, _)| *id == answer_id)
+            .map(|(_, voters)| voters.as_slice())
+    }
 }
 
 /// One page of `getAnswerVoted`.
@@ -201,20 +211,24 @@ impl MethodResult for AttachWithVoted {
         found(r, |r| {
             let at = r.position();
             let mut attach = None;
-            let mut voted = BTreeMap::new();
+            let mut voted: Vec<(u64, Vec<Voter>)> = Vec::new();
             r.object(|r, key| match key {
                 "attach" => WireAttach::read(r).map(|a| attach = Some(a)),
                 "voted" if r.peek() == Kind::Array => lenient::empty_array(r),
                 "voted" => r.object(|r, answer| {
                     let id = lenient::parse_id(answer)
                         .ok_or_else(|| r.shape(r.here(), "expected an answer id as the key"))?;
-                    voted.insert(id, lenient::values(r, Voter::read)?);
+                    let voters = lenient::values(r, Voter::read)?;
+                    // A repeated key replaces, as in PHP's arrays.
+                    voted.retain(|(seen, _)| *seen != id);
+                    voted.push((id, voters));
                     Ok(())
                 }),
                 _ => r.skip(),
             })?;
             let attach =
                 attach.ok_or_else(|| r.shape(at, "expected an object with attach and voted"))?;
+            crate::tally::small_sort_by(&mut voted, |a, b| a.0 < b.0);
             Ok(AttachWithVoted {
                 attach: attach.into(),
                 voted,
@@ -324,7 +338,7 @@ impl ToJson for AttachWithVoted {
         w.key("voted");
         w.open_object();
         for (answer, voters) in &self.voted {
-            w.key(&answer.to_string());
+            w.uint_key(*answer);
             write_voters(w, voters);
         }
         w.close_object();
@@ -397,7 +411,7 @@ fn found<T>(r: &mut Reader, read: impl FnOnce(&mut Reader) -> Read<T>) -> Read<F
 fn unexpected(expected: &str, got: &str) -> Error {
     Error::new(
         ErrorKind::UnexpectedResult,
-        format!("expected {expected} as the result, got {got}"),
+        ["expected ", expected, " as the result, got ", got].concat(),
     )
 }
 
@@ -407,16 +421,26 @@ fn read_document<T>(body: &str, read: impl FnOnce(&mut Reader) -> Read<T>) -> Re
     let mut reader = Reader::new(body);
     let outcome = read(&mut reader).and_then(|value| reader.finish().map(|()| value));
     outcome.map_err(|fault: Fault| {
-        let (line, column) = reader.line_column(fault.at);
         let what = if fault.syntax {
             "the response is not valid JSON"
         } else {
             "the response has an unexpected shape"
         };
-        Error::decode(format!(
-            "{what}: {} at {} (line {line}, column {column})",
-            fault.message,
-            fault.path()
-        ))
+        let (line, column) = reader.line_column(fault.at);
+        Error::decode(
+            [
+                what,
+                ": ",
+                &fault.message,
+                " at ",
+                &fault.path(),
+                " (line ",
+                &uint_text(line as u64),
+                ", column ",
+                &uint_text(column as u64),
+                ")",
+            ]
+            .concat(),
+        )
     })
 }

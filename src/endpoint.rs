@@ -40,7 +40,7 @@ impl Endpoint {
             return Err(Error::invalid_argument(SHAPE));
         }
         Ok(Endpoint {
-            base: format!("{origin}/rest/{user}/{code}/"),
+            base: [&origin, "/rest/", user, "/", code, "/"].concat(),
             secret: Some(code.to_owned()),
         })
     }
@@ -49,10 +49,10 @@ impl Endpoint {
     /// `https://portal.bitrix24.com`); without one, https.
     pub fn domain(domain: &str, allow_insecure_http: bool) -> Result<Self> {
         let domain = domain.trim().trim_end_matches('/');
-        let with_scheme = if domain.contains("://") {
+        let with_scheme = if crate::error::find(domain, "://").is_some() {
             domain.to_owned()
         } else {
-            format!("https://{domain}")
+            ["https://", domain].concat()
         };
         let (origin, path) = split_origin(&with_scheme).ok_or_else(|| {
             Error::invalid_argument("domain must be a portal host such as portal.bitrix24.com")
@@ -64,14 +64,14 @@ impl Endpoint {
         }
         check_transport(&origin, allow_insecure_http)?;
         Ok(Endpoint {
-            base: format!("{origin}/rest/"),
+            base: [&origin, "/rest/"].concat(),
             secret: None,
         })
     }
 
     /// The URL of a REST method.
     pub fn method_url(&self, method: &str) -> String {
-        format!("{}{method}", self.base)
+        [&self.base, method].concat()
     }
 
     /// The webhook code, if any: a secret to redact.
@@ -82,7 +82,8 @@ impl Endpoint {
 
 /// Splits `scheme://host[:port]/path` into the lowercase origin and the path.
 fn split_origin(url: &str) -> Option<(String, &str)> {
-    let (scheme, rest) = url.split_once("://")?;
+    let at = crate::error::find(url, "://")?;
+    let (scheme, rest) = (url.get(..at)?, url.get(at + 3..)?);
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
         return None;
@@ -101,7 +102,7 @@ fn split_origin(url: &str) -> Option<(String, &str)> {
             .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b));
     host_ok.then(|| {
         (
-            format!("{scheme}://{}", authority.to_ascii_lowercase()),
+            [&scheme, "://", &authority.to_ascii_lowercase()].concat(),
             path,
         )
     })
@@ -127,11 +128,20 @@ fn is_loopback(authority: &str) -> bool {
     } else {
         authority.split(':').next().unwrap_or_default()
     };
-    host == "localhost"
-        || host == "::1"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    host == "localhost" || host == "::1" || is_ipv4_loopback(host)
+}
+
+/// `127.a.b.c` in dotted decimal: four numbers 0 to 255, the first 127.
+fn is_ipv4_loopback(host: &str) -> bool {
+    let octets: Vec<Option<u8>> = host
+        .split('.')
+        .map(|part| {
+            let digits_only =
+                !part.is_empty() && part.len() <= 3 && part.bytes().all(|b| b.is_ascii_digit());
+            digits_only.then(|| part.parse().ok()).flatten()
+        })
+        .collect();
+    octets.len() == 4 && octets.iter().all(Option::is_some) && octets.first() == Some(&Some(127))
 }
 
 #[cfg(test)]

@@ -134,7 +134,16 @@ impl Error {
 
     /// The message of the JS `Error`: `CODE: description`, plus the method.
     pub fn message(&self) -> String {
-        self.to_string()
+        let code = if self.code().is_empty() {
+            "ERROR"
+        } else {
+            self.code()
+        };
+        let mut message = [code, ": ", &self.description].concat();
+        if let Some(method) = self.method {
+            message.push_str(&[" (", method, ")"].concat());
+        }
+        message
     }
 
     /// Replaces every occurrence of each secret in the description.
@@ -158,25 +167,35 @@ impl Error {
 pub fn redact(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_owned();
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        if out.contains(secret) {
-            out = out.replace(secret, "***");
+        let mut rest = out.as_str();
+        let mut replaced = String::new();
+        while let Some(at) = find(rest, secret) {
+            replaced.push_str(rest.get(..at).unwrap_or_default());
+            replaced.push_str("***");
+            rest = rest.get(at + secret.len()..).unwrap_or_default();
         }
+        replaced.push_str(rest);
+        out = replaced;
     }
     out
 }
 
+/// Byte offset of the first `needle` in `haystack`; a plain byte search
+/// (core's `str::find` with a `&str` pattern costs ~2 KB of wasm).
+pub(crate) fn find(haystack: &str, needle: &str) -> Option<usize> {
+    let needle = needle.as_bytes();
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let code = if self.code().is_empty() {
-            "ERROR"
-        } else {
-            self.code()
-        };
-        write!(f, "{code}: {}", self.description)?;
-        if let Some(method) = self.method {
-            write!(f, " ({method})")?;
-        }
-        Ok(())
+        f.write_str(&self.message())
     }
 }
 

@@ -2,8 +2,6 @@
 //! (`ballot[1][]=3`, `entityIds[]=13`). A form POST is a CORS "simple
 //! request": no preflight, one HTTP request per call from a browser.
 
-use std::fmt::Write;
-
 /// A form body under construction.
 #[derive(Clone, Default)]
 pub struct Form {
@@ -23,10 +21,7 @@ impl Form {
 
     /// Adds `name=<integer>`.
     pub fn number(&mut self, name: &str, value: u64) {
-        let mut digits = String::new();
-        // Writing to a String cannot fail.
-        let _ = write!(digits, "{value}");
-        self.text(name, &digits);
+        self.text(name, &crate::json::uint_text(value));
     }
 
     /// The encoded body.

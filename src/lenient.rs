@@ -163,10 +163,8 @@ fn key_id(r: &Reader, key: &str) -> Read<u64> {
     parse_id(key).ok_or_else(|| {
         r.shape(
             r.here(),
-            format!(
-                "expected an id as the key, got \"{}\"",
-                key.escape_default()
-            ),
+            // The key is the portal's text: quoted as JSON, not escaped by fmt.
+            ["expected an id as the key, got ", &crate::json::quoted(key)].concat(),
         )
     })
 }

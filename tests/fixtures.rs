@@ -124,7 +124,7 @@ fn get_with_voted_example() {
         vec![(1, 0, 0.0), (3, 1, 100.0), (5, 0, 0.0)]
     );
     assert_eq!(q.answers[1].text_type, "html");
-    let voters = &result.voted[&3];
+    let voters = result.voters_of(3).unwrap();
     assert_eq!(voters.len(), 1);
     assert_eq!((voters[0].id, voters[0].name.as_str()), (1, "Alex"));
     assert!(voters[0]

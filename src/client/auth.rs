@@ -329,12 +329,12 @@ fn call_method(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue
         .dyn_into()
         .map_err(|_| ())
         .ok()
-        .ok_or_else(|| Error::invalid_argument(format!("the SDK has no {name}()")))?;
+        .ok_or_else(|| Error::invalid_argument(["the SDK has no ", name, "()"].concat()))?;
     let args: js_sys::Array = args.iter().collect();
     function.apply(target, &args).map_err(|e| {
         Error::new(
             ErrorKind::AuthRefreshFailed,
-            format!("{name}() threw: {}", js_text(&e)),
+            [name, "() threw: ", &js_text(&e)].concat(),
         )
     })
 }
@@ -342,7 +342,7 @@ fn call_method(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue
 fn refresh_rejected(error: JsValue) -> Error {
     Error::new(
         ErrorKind::AuthRefreshFailed,
-        format!("the refresh was rejected: {}", js_text(&error)),
+        ["the refresh was rejected: ", &js_text(&error)].concat(),
     )
 }
 

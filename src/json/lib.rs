@@ -209,7 +209,7 @@ impl<'a> Reader<'a> {
         }
         let mut index = 0;
         loop {
-            item(self, index).map_err(|f| f.within(index.to_string()))?;
+            item(self, index).map_err(|f| f.within(uint_text(index as u64)))?;
             index += 1;
             if self.eat(b',') {
                 continue;
@@ -516,22 +516,15 @@ impl Writer {
     /// An integer value.
     pub fn uint(&mut self, value: u64) {
         self.separate();
-        let mut digits = [0u8; 20];
-        let mut n = value;
-        let mut at = digits.len();
-        loop {
-            at -= 1;
-            if let Some(d) = digits.get_mut(at) {
-                *d = b'0' + (n % 10) as u8;
-            }
-            n /= 10;
-            if n == 0 || at == 0 {
-                break;
-            }
-        }
-        for &d in digits.get(at..).unwrap_or_default() {
-            self.out.push(char::from(d));
-        }
+        push_uint(&mut self.out, value);
+    }
+
+    /// An integer as an object key (maps keyed by id).
+    pub fn uint_key(&mut self, id: u64) {
+        self.separate();
+        self.out.push('"');
+        push_uint(&mut self.out, id);
+        self.out.push_str("\":");
     }
 
     /// A number; whole numbers are written as integers, others in the
@@ -600,6 +593,41 @@ impl Writer {
         }
         self.out.push_str(value.get(run..).unwrap_or_default());
         self.out.push('"');
+    }
+}
+
+/// `text` as a JSON string literal, quotes included: for messages that
+/// quote the portal's text.
+pub fn quoted(text: &str) -> String {
+    let mut w = Writer::default();
+    w.string(text);
+    w.finish()
+}
+
+/// The decimal digits of `value`: for keys and messages, without pulling
+/// `core::fmt` into the wasm.
+pub fn uint_text(value: u64) -> String {
+    let mut text = String::new();
+    push_uint(&mut text, value);
+    text
+}
+
+fn push_uint(out: &mut String, value: u64) {
+    let mut digits = [0u8; 20];
+    let mut n = value;
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    for &d in digits.get(at..).unwrap_or_default() {
+        out.push(char::from(d));
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::convert::{error_to_js, get, js_string_to_rust, to_js, whole_number};
 use crate::error::Error;
+use crate::json::uint_text;
 use crate::tally::{self, TallyOptions};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -47,10 +48,15 @@ fn vote_counts(votes: &JsValue) -> Result<Vec<u64>, Error> {
         .enumerate()
         .map(|(i, v)| {
             whole_number(&v).ok_or_else(|| {
-                Error::invalid_argument(format!(
-                    "votes[{i}] must be a whole number ≥ 0, got {}",
-                    describe(&v)
-                ))
+                Error::invalid_argument(
+                    [
+                        "votes[",
+                        &uint_text(i as u64),
+                        "] must be a whole number ≥ 0, got ",
+                        describe(&v),
+                    ]
+                    .concat(),
+                )
             })
         })
         .collect()
@@ -71,10 +77,9 @@ fn tally_options(options: &JsValue) -> Result<TallyOptions, Error> {
             return Ok(None);
         }
         whole_number(value).map(Some).ok_or_else(|| {
-            Error::invalid_argument(format!(
-                "{name} must be a whole number ≥ 0, got {}",
-                describe(value)
-            ))
+            Error::invalid_argument(
+                [name, " must be a whole number ≥ 0, got ", describe(value)].concat(),
+            )
         })
     };
     let decimals = count(&decimals, "decimals")?.unwrap_or(0);
@@ -95,14 +100,14 @@ fn tally_options(options: &JsValue) -> Result<TallyOptions, Error> {
 }
 
 /// A short, safe rendering of a bad input value for error messages.
-fn describe(value: &JsValue) -> String {
+fn describe(value: &JsValue) -> &'static str {
     if value.is_undefined() {
-        "undefined".into()
+        "undefined"
     } else if value.as_f64().is_some() {
-        "a number that is not a whole count".into()
+        "a number that is not a whole count"
     } else if value.is_string() {
-        "a string".into()
+        "a string"
     } else {
-        "a non-number".into()
+        "a non-number"
     }
 }

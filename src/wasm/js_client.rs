@@ -17,6 +17,7 @@ use crate::client::{
 };
 use crate::decode::{Attaches, ToJson};
 use crate::error::{Error, ErrorKind, Result};
+use crate::json::uint_text;
 use crate::{Ballot, EntityRefs, PollRef, PollRefParts};
 
 /// A client of one portal with one identity.
@@ -268,9 +269,14 @@ fn ballot_from(value: &JsValue) -> Result<Ballot> {
             .iter()
             .map(|a| {
                 id(a).ok_or_else(|| {
-                    Error::invalid_argument(format!(
-                        "answers for question {question} must be positive integers"
-                    ))
+                    Error::invalid_argument(
+                        [
+                            "answers for question ",
+                            &uint_text(question),
+                            " must be positive integers",
+                        ]
+                        .concat(),
+                    )
                 })
             })
             .collect::<Result<Vec<u64>>>()?;
@@ -373,13 +379,13 @@ fn refresh_fn(refresh: Function) -> RefreshFn {
                 .map_err(|e| {
                     Error::new(
                         ErrorKind::AuthRefreshFailed,
-                        format!("refresh threw: {}", js_text(&e)),
+                        ["refresh threw: ", &js_text(&e)].concat(),
                     )
                 })?;
             let tokens = settle(returned).await.map_err(|e| {
                 Error::new(
                     ErrorKind::AuthRefreshFailed,
-                    format!("refresh rejected: {}", js_text(&e)),
+                    ["refresh rejected: ", &js_text(&e)].concat(),
                 )
             })?;
             token_set(&tokens, "accessToken", "refreshToken", "expiresAt")
@@ -395,7 +401,7 @@ fn string(value: &JsValue, key: &str) -> Result<Option<String>> {
     field
         .as_string()
         .map(Some)
-        .ok_or_else(|| Error::invalid_argument(format!("{key} must be a string")))
+        .ok_or_else(|| Error::invalid_argument([key, " must be a string"].concat()))
 }
 
 fn number(value: &JsValue, key: &str) -> Result<Option<f64>> {
@@ -407,7 +413,7 @@ fn number(value: &JsValue, key: &str) -> Result<Option<f64>> {
         .as_f64()
         .filter(|n| n.is_finite() && *n > 0.0)
         .map(Some)
-        .ok_or_else(|| Error::invalid_argument(format!("{key} must be a positive number")))
+        .ok_or_else(|| Error::invalid_argument([key, " must be a positive number"].concat()))
 }
 
 fn count(value: &JsValue, key: &str) -> Result<Option<u64>> {
@@ -417,7 +423,7 @@ fn count(value: &JsValue, key: &str) -> Result<Option<u64>> {
     }
     whole_number(&field)
         .map(Some)
-        .ok_or_else(|| Error::invalid_argument(format!("{key} must be a whole number ≥ 0")))
+        .ok_or_else(|| Error::invalid_argument([key, " must be a whole number ≥ 0"].concat()))
 }
 
 /// A positive id given as a number, or as a string of digits (a placement's
@@ -437,7 +443,7 @@ fn optional_id(value: &JsValue, key: &str) -> Result<Option<u64>> {
     }
     id(&field)
         .map(Some)
-        .ok_or_else(|| Error::invalid_argument(format!("{key} must be a positive integer")))
+        .ok_or_else(|| Error::invalid_argument([key, " must be a positive integer"].concat()))
 }
 
 fn optional_function(value: &JsValue, key: &str) -> Result<Option<Function>> {
@@ -448,5 +454,5 @@ fn optional_function(value: &JsValue, key: &str) -> Result<Option<Function>> {
     field
         .dyn_into::<Function>()
         .map(Some)
-        .map_err(|_| Error::invalid_argument(format!("{key} must be a function")))
+        .map_err(|_| Error::invalid_argument([key, " must be a function"].concat()))
 }

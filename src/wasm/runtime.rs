@@ -37,20 +37,18 @@ pub fn random() -> f64 {
 /// contexts, Node), otherwise built from `Math.random`.
 pub fn new_uuid() -> String {
     crypto_random_uuid().unwrap_or_else(|_| {
-        let hex = |n: usize| -> String {
-            (0..n)
-                .map(|_| char::from_digit((random() * 16.0) as u32 % 16, 16).unwrap_or('0'))
-                .collect()
+        let digit = |below: f64, plus: u32| {
+            char::from_digit((random() * below) as u32 + plus, 16).unwrap_or('0')
         };
-        let variant = char::from_digit(8 + (random() * 4.0) as u32 % 4, 16).unwrap_or('8');
-        format!(
-            "{}-{}-4{}-{variant}{}-{}",
-            hex(8),
-            hex(4),
-            hex(3),
-            hex(3),
-            hex(12)
-        )
+        "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"
+            .chars()
+            .map(|c| match c {
+                'x' => digit(16.0, 0),
+                // The variant: 8, 9, a or b.
+                'y' => digit(4.0, 8),
+                other => other,
+            })
+            .collect()
     })
 }
 
