@@ -15,7 +15,7 @@ pub fn parse_vote_response(body: &str) -> Result<AttachedVote> {
     let mut attach = None;
     let mut error = None;
     let mut description = None;
-    read_document(body, |r| {
+    read_document(body, &mut |r| {
         r.object(|r, key| {
             match key {
                 "result" => result = Some(found(r, read_attach_result)?),
@@ -34,7 +34,13 @@ pub fn parse_vote_response(body: &str) -> Result<AttachedVote> {
         (Some(Found::Value(attach)), _) | (None, Some(attach)) => Ok(attach.into()),
         (Some(Found::Other(got)), _) => Err(unexpected("an object with an attach", got)),
         // Neither envelope nor `{attach}`: the body is the attach itself.
-        (None, None) => read_document(body, WireAttach::read).map(AttachedVote::from),
+        (None, None) => {
+            let mut attach = None;
+            read_document(body, &mut |r| WireAttach::read(r).map(|a| attach = Some(a)))?;
+            attach
+                .map(AttachedVote::from)
+                .ok_or_else(|| unexpected("an attach", "nothing"))
+        }
     }
 }
 
@@ -128,21 +134,54 @@ pub fn decode_response<T: MethodResult>(status: u16, body: &str) -> Result<T> {
 /// Like [`decode_response`], also returning `time.operating_reset_at`
 /// (unix seconds) when the envelope carries it.
 pub fn decode_timed<T: MethodResult>(status: u16, body: &str) -> Result<(T, Option<f64>)> {
+    let mut value = None;
+    let envelope = read_envelope(status, body, T::EXPECTED, &mut |r| {
+        Ok(match T::read(r)? {
+            Found::Value(read) => {
+                value = Some(read);
+                None
+            }
+            Found::Other(got) => Some(got),
+        })
+    })?;
+    match value {
+        Some(value) => Ok((value.with_paging(envelope.paging), envelope.reset_at)),
+        None => Err(no_result(status)),
+    }
+}
+
+/// What the envelope holds beside `result`.
+struct Envelope {
+    paging: Paging,
+    reset_at: Option<f64>,
+}
+
+/// The envelope around `result`, the same for every method, so it is
+/// compiled once: `read_result` reads `result` and says what came instead
+/// of the expected value, if anything did.
+fn read_envelope(
+    status: u16,
+    body: &str,
+    expected: &str,
+    read_result: &mut dyn FnMut(&mut Reader) -> Read<Option<&'static str>>,
+) -> Result<Envelope> {
     let mut result = None;
     let mut error = None;
     let mut description = None;
-    let mut paging = Paging::default();
-    let mut reset_at = None;
-    read_document(body, |r| {
+    let mut envelope = Envelope {
+        paging: Paging::default(),
+        reset_at: None,
+    };
+    read_document(body, &mut |r| {
         r.object(|r, key| {
             match key {
-                "result" => result = Some(T::read(r)?),
+                "result" => result = Some(read_result(r)?),
                 "error" => error = lenient::code(r)?,
                 "error_description" => description = lenient::code(r)?,
-                "total" => paging.total = lenient::opt_count(r)?,
-                "next" => paging.next = lenient::opt_count(r)?,
+                "total" => envelope.paging.total = lenient::opt_count(r)?,
+                "next" => envelope.paging.next = lenient::opt_count(r)?,
                 "time" if r.peek() == Kind::Object => r.object(|r, key| match key {
-                    "operating_reset_at" => lenient::opt_number(r).map(|t| reset_at = t),
+                    "operating_reset_at" => lenient::opt_number(r).map(|t| envelope.reset_at = t),
                     _ => r.skip(),
                 })?,
                 _ => r.skip()?,
@@ -155,13 +194,14 @@ pub fn decode_timed<T: MethodResult>(status: u16, body: &str) -> Result<(T, Opti
         return Err(Error::portal(code, description.unwrap_or_default(), status));
     }
     match result {
-        Some(Found::Value(value)) => Ok((value.with_paging(paging), reset_at)),
-        Some(Found::Other(got)) => Err(unexpected(T::EXPECTED, got).with_status(status)),
-        None => Err(
-            Error::new(ErrorKind::UnexpectedResult, "the response has no result")
-                .with_status(status),
-        ),
+        Some(None) => Ok(envelope),
+        Some(Some(got)) => Err(unexpected(expected, got).with_status(status)),
+        None => Err(no_result(status)),
     }
+}
+
+fn no_result(status: u16) -> Error {
+    Error::new(ErrorKind::UnexpectedResult, "the response has no result").with_status(status)
 }
 
 impl MethodResult for AttachedVote {
@@ -417,9 +457,9 @@ fn unexpected(expected: &str, got: &str) -> Error {
 
 /// Reads one whole JSON document with `read`; faults become `DECODE_ERROR`
 /// naming the JSON path, line and column.
-fn read_document<T>(body: &str, read: impl FnOnce(&mut Reader) -> Read<T>) -> Result<T> {
+fn read_document(body: &str, read: &mut dyn FnMut(&mut Reader) -> Read<()>) -> Result<()> {
     let mut reader = Reader::new(body);
-    let outcome = read(&mut reader).and_then(|value| reader.finish().map(|()| value));
+    let outcome = read(&mut reader).and_then(|()| reader.finish());
     outcome.map_err(|fault: Fault| {
         let what = if fault.syntax {
             "the response is not valid JSON"

@@ -181,6 +181,12 @@ impl<'a> Reader<'a> {
     /// Reads an object, calling `field` with each key; `field` must read
     /// (or skip) the value. Faults inside get the key on their path.
     pub fn object(&mut self, mut field: impl FnMut(&mut Self, &str) -> Read<()>) -> Read<()> {
+        self.any_object(&mut field)
+    }
+
+    /// [`Reader::object`]'s loop, compiled once for every caller: the wasm
+    /// keeps one copy instead of one per object shape.
+    fn any_object(&mut self, field: &mut dyn FnMut(&mut Self, &str) -> Read<()>) -> Read<()> {
         self.consume(b'{', "expected an object")?;
         if self.eat(b'}') {
             return Ok(());
@@ -203,6 +209,11 @@ impl<'a> Reader<'a> {
     /// Reads an array, calling `item` with each index; `item` must read
     /// (or skip) the value.
     pub fn array(&mut self, mut item: impl FnMut(&mut Self, usize) -> Read<()>) -> Read<()> {
+        self.any_array(&mut item)
+    }
+
+    /// [`Reader::array`]'s loop, compiled once for every caller.
+    fn any_array(&mut self, item: &mut dyn FnMut(&mut Self, usize) -> Read<()>) -> Read<()> {
         self.consume(b'[', "expected an array")?;
         if self.eat(b']') {
             return Ok(());

@@ -10,3 +10,8 @@ pub mod js_client;
 pub mod runtime;
 /// One HTTP request over fetch.
 pub mod transport;
+
+/// Talc instead of std's dlmalloc: about 3 KB less of the gzipped package,
+/// and faster on the decoder's many small strings.
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
