@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = .*"=\([0-9.]*\)".*/\1/p' Cargo.toml)
 TOOLS := $(CURDIR)/tools
 # npm binaryen's wasm-opt first: Debian's binaryen 108 breaks the module.
 export PATH := $(TOOLS)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
@@ -35,9 +35,10 @@ setup:
 	@[ -d tests/node_modules/playwright-core ] || npm ci --prefix tests --no-audit --no-fund
 	@echo "setup: toolchain ready (wasm-bindgen $(WASM_BINDGEN_VERSION), $$(wasm-opt --version))"
 
+# The npm build is no_std (--no-default-features): see src/lib.rs.
 build: setup
-	wasm-pack build --release --target web --out-dir pkg/web --out-name b24_vote
-	wasm-pack build --release --target nodejs --out-dir pkg/node --out-name b24_vote
+	wasm-pack build --release --target web --out-dir pkg/web --out-name b24_vote -- --no-default-features
+	wasm-pack build --release --target nodejs --out-dir pkg/node --out-name b24_vote -- --no-default-features
 	node pkg-template/shrink.mjs
 
 test: package

@@ -6,6 +6,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::json::{uint_text, Fault, Kind, Read, Reader, Writer};
 use crate::lenient;
 use crate::model::{AttachedVote, WireAttach};
+use crate::prelude::*;
 
 /// Decodes the body of a response that carries one attach: the envelope
 /// `{"result":{"attach":…},"time":…}`, the bare `{"attach":…}` of the docs'

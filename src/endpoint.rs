@@ -3,6 +3,7 @@
 //! explicitly allowed). Secrets in a webhook URL never reach an error text.
 
 use crate::error::{Error, Result};
+use crate::prelude::*;
 
 /// The base URL that method names are appended to, e.g.
 /// `https://portal.bitrix24.com/rest/1/<code>/` or `https://portal/rest/`.
@@ -13,8 +14,8 @@ pub struct Endpoint {
     secret: Option<String>,
 }
 
-impl std::fmt::Debug for Endpoint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let shown = match &self.secret {
             Some(secret) => crate::error::redact(&self.base, &[secret]),
             None => self.base.clone(),
@@ -89,7 +90,7 @@ fn split_origin(url: &str) -> Option<(String, &str)> {
         return None;
     }
     let (authority, path) = match rest.find(['/', '?', '#']) {
-        Some(at) => rest.split_at(at),
+        Some(at) => (rest.get(..at)?, rest.get(at..)?),
         None => (rest, ""),
     };
     if path.starts_with(['?', '#']) {

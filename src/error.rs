@@ -1,7 +1,8 @@
 //! The one error type of the library, shared by the decoder, the tally and
 //! the client. In JS it becomes a real `Error` named `B24VoteError`.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 /// What went wrong, as a stable code. Portal errors keep the portal's code
 /// exactly as sent (`"ATTACH_NOT_FOUND"`, `"403"`, `""`, …).
@@ -199,10 +200,10 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 /// Shorthand used across the crate.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 //! (`ballot[1][]=3`, `entityIds[]=13`). A form POST is a CORS "simple
 //! request": no preflight, one HTTP request per call from a browser.
 
+use crate::prelude::*;
 /// A form body under construction.
 #[derive(Clone, Default)]
 pub struct Form {
@@ -30,9 +31,9 @@ impl Form {
     }
 }
 
-impl std::fmt::Debug for Form {
+impl core::fmt::Debug for Form {
     // The body may hold `auth=<token>`: never print it.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "Form({} bytes)", self.body.len())
     }
 }

@@ -4,6 +4,7 @@
 //! string or number.
 
 use crate::json::{Kind, Read, Reader};
+use crate::prelude::*;
 
 /// A non-negative integer sent as a number or a numeric string.
 pub fn count(r: &mut Reader) -> Read<u64> {
@@ -181,11 +182,14 @@ pub fn parse_id(s: &str) -> Option<u64> {
 
 /// A whole, non-negative count from a JSON number (`3`, `3.0`).
 fn whole(number_text: &str) -> Option<u64> {
-    parse_id(number_text).or_else(|| {
-        let value = number(number_text)?;
-        (value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0)
-            .then_some(value as u64)
-    })
+    parse_id(number_text).or_else(|| whole_f64(number(number_text)?))
+}
+
+/// `value` as a count when it is whole, non-negative and exact (≤ 2^53).
+pub fn whole_f64(value: f64) -> Option<u64> {
+    // `as u64` saturates and drops any fraction: equal back means whole.
+    ((0.0..=9_007_199_254_740_992.0).contains(&value) && value == (value as u64) as f64)
+        .then_some(value as u64)
 }
 
 /// A number's value: exact for up to 15 significant digits (what the portal
@@ -229,7 +233,7 @@ fn number(text: &str) -> Option<f64> {
             scale += 1;
         }
     }
-    let magnitude = value as f64 * 10f64.powi(scale);
+    let magnitude = value as f64 * power_of_ten(scale);
     magnitude
         .is_finite()
         .then_some(if negative { -magnitude } else { magnitude })
@@ -259,8 +263,22 @@ fn decimal(s: &str) -> Option<f64> {
         .fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
     // Both operands are exact in f64 (< 2^53 and 10^k, k <= 15), and IEEE
     // division rounds once: the result is the correctly rounded value.
-    let value = mantissa as f64 / 10f64.powi(fraction.len() as i32);
+    let value = mantissa as f64 / power_of_ten(fraction.len() as i32);
     Some(if negative { -value } else { value })
+}
+
+/// 10^exponent (core has no `powi` without std); exact up to 10^22.
+fn power_of_ten(exponent: i32) -> f64 {
+    let mut power = 1.0;
+    // Past 10^308 it is infinite (or 0 below): no need to go on.
+    for _ in 0..exponent.unsigned_abs().min(400) {
+        power *= 10.0;
+    }
+    if exponent < 0 {
+        1.0 / power
+    } else {
+        power
+    }
 }
 
 #[cfg(test)]

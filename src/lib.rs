@@ -15,6 +15,24 @@
         clippy::panic
     )
 )]
+// No std in the npm build (wasm32 without the default `std` feature): std's
+// panic machinery and the formatting it brings cost kilobytes of wasm (see
+// `wasm::abort`). Native builds and Rust users of the crate keep std.
+#![no_std]
+
+extern crate alloc;
+#[cfg(any(not(target_arch = "wasm32"), feature = "std"))]
+extern crate std;
+
+/// What every module uses from `alloc`, as std's prelude would give it.
+mod prelude {
+    pub use alloc::borrow::ToOwned;
+    #[cfg(test)]
+    pub use alloc::format;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec;
+    pub use alloc::vec::Vec;
+}
 
 /// The client (wasm32 only: it runs on the host's fetch).
 #[cfg(target_arch = "wasm32")]

@@ -3,6 +3,7 @@
 
 use crate::json::{Read, Reader, Writer};
 use crate::lenient;
+use crate::prelude::*;
 use crate::tally::{self, TallyOptions};
 
 /// `OPTIONS` bit: users may change or withdraw their vote.

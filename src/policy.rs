@@ -100,7 +100,7 @@ pub fn is_expired_token(error: &Error) -> bool {
 /// Exponential backoff with jitter: between half and all of
 /// `base × 2^attempt`, capped.
 pub fn backoff_ms(attempt: u32, random: f64) -> f64 {
-    let full = (BACKOFF_BASE_MS * 2f64.powi(attempt.min(16) as i32)).min(BACKOFF_CAP_MS);
+    let full = (BACKOFF_BASE_MS * (1u32 << attempt.min(16)) as f64).min(BACKOFF_CAP_MS);
     full / 2.0 + full / 2.0 * random.clamp(0.0, 1.0)
 }
 
@@ -153,6 +153,7 @@ impl LeakyBucket {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prelude::*;
 
     fn attempt(class: MethodClass, number: u32) -> Attempt {
         Attempt {

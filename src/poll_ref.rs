@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use crate::form::Form;
 use crate::json::uint_text;
+use crate::prelude::*;
 
 /// One poll, by one of the forms every `vote.AttachedVote.*` method takes.
 #[derive(Clone, Debug, PartialEq, Eq)]

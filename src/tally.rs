@@ -8,6 +8,7 @@
 //!   half up (`Math.round`) for display.
 
 use crate::error::{Error, Result};
+use crate::prelude::*;
 
 /// How to tally one question.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -65,15 +66,16 @@ fn single_choice_units(votes: &[u64], scale: u64) -> Vec<u64> {
         .iter()
         .map(|&v| v as f64 / total as f64 * 100.0 * scale as f64)
         .collect();
-    let mut units: Vec<u64> = shares.iter().map(|s| s.floor() as u64).collect();
+    let mut units: Vec<u64> = shares.iter().map(|s| *s as u64).collect();
     let handed_out: u64 = units.iter().sum();
     let remainder = (100 * scale).saturating_sub(handed_out);
 
     let mut by_fraction: Vec<usize> = (0..shares.len()).collect();
     // `sort_by` is stable: equal fractions keep their order, earlier first.
     small_sort_by(&mut by_fraction, |&a, &b| {
-        let fa = shares.get(a).map_or(0.0, |s| s - s.floor());
-        let fb = shares.get(b).map_or(0.0, |s| s - s.floor());
+        // Shares are ≥ 0: truncation is the floor.
+        let fa = shares.get(a).map_or(0.0, |s| s - (*s as u64) as f64);
+        let fb = shares.get(b).map_or(0.0, |s| s - (*s as u64) as f64);
         fb.total_cmp(&fa).is_lt()
     });
     for &index in by_fraction.iter().take(remainder as usize) {
@@ -110,14 +112,12 @@ fn multiple_choice_units(votes: u64, voters: u64, scale: u64) -> u64 {
 pub(crate) fn small_sort_by<T>(v: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
     for i in 1..v.len() {
         let mut j = i;
-        while j > 0 {
-            let (Some(a), Some(b)) = (v.get(j - 1), v.get(j)) else {
-                break;
-            };
+        // Pattern-matched pairs: no index, so no bounds-check panic path.
+        while let Some([a, b]) = j.checked_sub(1).and_then(|k| v.get_mut(k..=j)) {
             if !less(b, a) {
                 break;
             }
-            v.swap(j - 1, j);
+            core::mem::swap(a, b);
             j -= 1;
         }
     }

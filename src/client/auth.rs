@@ -4,10 +4,12 @@
 //! parent window). Concurrent calls that find the token expired share one
 //! refresh.
 
-use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::boxed::Box;
+use alloc::rc::Rc;
+use core::cell::RefCell;
+use core::future::Future;
+use core::pin::Pin;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::{JsCast, JsValue};
@@ -33,8 +35,8 @@ pub struct TokenSet {
     pub expires_at: Option<f64>,
 }
 
-impl std::fmt::Debug for TokenSet {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for TokenSet {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("TokenSet")
             .field("access_token", &"***")
             .field("expires_at", &self.expires_at)

@@ -2,10 +2,12 @@
 //! a client-side rate limit, retries, cancellation and typed errors. The
 //! Rust API for Rust/wasm apps; `wasm::js_client` wraps it for JS.
 
+use crate::prelude::*;
+use alloc::boxed::Box;
 pub mod auth;
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 use web_sys::AbortSignal;
 
@@ -118,15 +120,15 @@ struct Inner {
     operating_reset_at: RefCell<Vec<(&'static str, f64)>>,
 }
 
-impl std::fmt::Debug for VoteClient {
+impl core::fmt::Debug for VoteClient {
     // Names the kind of auth only: endpoints and tokens may hold secrets.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let auth = match &self.inner.auth {
-            Auth::Webhook(endpoint) => format!("webhook {endpoint:?}"),
-            Auth::Token(_) => "token".into(),
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut debug = f.debug_struct("VoteClient");
+        match &self.inner.auth {
+            Auth::Webhook(endpoint) => debug.field("webhook", endpoint),
+            Auth::Token(_) => debug.field("auth", &"token"),
         };
-        f.debug_struct("VoteClient")
-            .field("auth", &auth)
+        debug
             .field("timeout_ms", &self.inner.options.timeout_ms)
             .field("retries", &self.inner.options.retries)
             .field("rate_limit", &self.inner.options.rate_limit)

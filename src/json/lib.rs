@@ -20,8 +20,15 @@
         clippy::panic
     )
 )]
+#![no_std]
 
-use std::borrow::Cow;
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// Deeper nesting than this is refused (the portal's responses have 6).
 const MAX_DEPTH: usize = 256;
@@ -541,7 +548,11 @@ impl Writer {
     /// A number; whole numbers are written as integers, others in the
     /// shortest form that reads back to the same f64.
     pub fn number(&mut self, value: f64) {
-        if value.is_finite() && value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 {
+        // Whole and within ±2^53 (core has no `fract` without std).
+        if value.is_finite()
+            && value.abs() < 9_007_199_254_740_992.0
+            && value == (value as i64) as f64
+        {
             if value < 0.0 {
                 self.separate();
                 self.out.push('-');

@@ -2,6 +2,7 @@
 
 use crate::decode::ToJson;
 use crate::error::Error;
+use crate::prelude::*;
 use js_sys::{Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
@@ -45,9 +46,7 @@ pub fn get(value: &JsValue, key: &str) -> JsValue {
 
 /// A whole, non-negative, finite JS number as `u64`.
 pub fn whole_number(value: &JsValue) -> Option<u64> {
-    let n = value.as_f64()?;
-    (n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0)
-        .then_some(n as u64)
+    crate::lenient::whole_f64(value.as_f64()?).filter(|n| *n < 1 << 53)
 }
 
 #[wasm_bindgen]
@@ -69,12 +68,6 @@ extern "C" {
     fn written(this: &Encoded) -> u32;
 }
 
-thread_local! {
-    static ENCODER: Utf8Encoder = Utf8Encoder::new();
-    /// A view of all of wasm memory, rebuilt when growing detaches it.
-    static MEMORY: std::cell::RefCell<Option<js_sys::Uint8Array>> = const { std::cell::RefCell::new(None) };
-}
-
 /// A JS string as a Rust `String`, encoded by the engine's own
 /// `TextEncoder.encodeInto` straight into wasm memory. The glue's default
 /// copy loops over the string one character at a time, which cost more
@@ -85,10 +78,11 @@ pub fn js_string_to_rust(text: &js_sys::JsString) -> String {
     let mut bytes = vec![0u8; units as usize];
     let mut written = 0usize;
     let mut rest: Option<js_sys::JsString> = None;
+    let encoder = Utf8Encoder::new();
     loop {
         let source = rest.as_ref().unwrap_or(text);
         let view = memory_view(&mut bytes, written);
-        let result = ENCODER.with(|encoder| encoder.encode_into(source, &view));
+        let result = encoder.encode_into(source, &view);
         written += result.written() as usize;
         let (read, length) = (result.read(), source.length());
         if read >= length {
@@ -109,17 +103,6 @@ pub fn js_string_to_rust(text: &js_sys::JsString) -> String {
 fn memory_view(bytes: &mut [u8], from: usize) -> js_sys::Uint8Array {
     let start = (bytes.as_mut_ptr() as usize + from) as u32;
     let end = (bytes.as_mut_ptr() as usize + bytes.len()) as u32;
-    MEMORY.with(|cached| {
-        let mut cached = cached.borrow_mut();
-        let whole = match cached.as_ref() {
-            Some(view) if view.byte_length() > 0 => view.clone(),
-            _ => {
-                let buffer = get(&wasm_bindgen::memory(), "buffer");
-                let view = js_sys::Uint8Array::new(&buffer);
-                *cached = Some(view.clone());
-                view
-            }
-        };
-        whole.subarray(start, end)
-    })
+    let buffer = get(&wasm_bindgen::memory(), "buffer");
+    js_sys::Uint8Array::new_with_byte_offset_and_length(&buffer, start, end - start)
 }

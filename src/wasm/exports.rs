@@ -3,6 +3,7 @@
 use super::convert::{error_to_js, get, js_string_to_rust, to_js, whole_number};
 use crate::error::Error;
 use crate::json::uint_text;
+use crate::prelude::*;
 use crate::tally::{self, TallyOptions};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -1,7 +1,9 @@
 //! `VoteClient` for JS: validates JS arguments into the Rust types, runs the
 //! Rust client, and returns Promises of plain objects or `B24VoteError`s.
 
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::boxed::Box;
+use alloc::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -32,7 +34,7 @@ impl JsVoteClient {
     pub fn webhook(
         url: &str,
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
-    ) -> std::result::Result<JsVoteClient, JsValue> {
+    ) -> core::result::Result<JsVoteClient, JsValue> {
         let options = client_options(&options).map_err(|e| error_to_js(&e))?;
         let client = VoteClient::webhook(url, options).map_err(|e| error_to_js(&e))?;
         Ok(JsVoteClient { client })
@@ -42,7 +44,7 @@ impl JsVoteClient {
     pub fn oauth(
         #[wasm_bindgen(unchecked_param_type = "OAuthCredentials")] auth: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
-    ) -> std::result::Result<JsVoteClient, JsValue> {
+    ) -> core::result::Result<JsVoteClient, JsValue> {
         let build = || -> Result<VoteClient> {
             let options = client_options(&options)?;
             let domain = string(&auth, "domain")?.unwrap_or_default();
@@ -59,7 +61,7 @@ impl JsVoteClient {
     pub fn frame(
         #[wasm_bindgen(unchecked_param_type = "object")] sdk: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
-    ) -> std::result::Result<JsVoteClient, JsValue> {
+    ) -> core::result::Result<JsVoteClient, JsValue> {
         let options = client_options(&options).map_err(|e| error_to_js(&e))?;
         let client = VoteClient::frame(sdk, options).map_err(|e| error_to_js(&e))?;
         Ok(JsVoteClient { client })

@@ -1,11 +1,12 @@
 //! What the client needs from the JS host, bound to globals that exist in
 //! pages, iframes, workers and Node 18+ alike (never `window`).
 
-use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::RefCell;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
@@ -176,7 +177,7 @@ where
     A: Future + Unpin,
     B: Future + Unpin,
 {
-    std::future::poll_fn(|cx| {
+    core::future::poll_fn(|cx| {
         if let Poll::Ready(value) = Pin::new(&mut a).poll(cx) {
             return Poll::Ready(First::Left(value));
         }

@@ -5,6 +5,7 @@
 //! request builder and the `http` crate it brings cost about 4 KB of the
 //! gzipped package for one POST.
 
+use crate::prelude::*;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -21,7 +22,7 @@ const FORM: &str = "application/x-www-form-urlencoded";
 extern "C" {
     /// The global `fetch` of pages, iframes, workers and Node 18+.
     #[wasm_bindgen(js_name = fetch, catch)]
-    fn global_fetch(url: &str, init: &RequestInit) -> std::result::Result<Promise, JsValue>;
+    fn global_fetch(url: &str, init: &RequestInit) -> core::result::Result<Promise, JsValue>;
 }
 
 /// Status and body of a response.
