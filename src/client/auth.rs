@@ -13,12 +13,12 @@ use core::pin::Pin;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use crate::endpoint::Endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::wasm::convert::get;
-use crate::wasm::runtime::{now_ms, race, settle, sleep, First};
+use crate::wasm::runtime::{now_ms, promise_of, race, settle, sleep, First};
 
 /// How long a refresh may take before the call gives up on it; the JS
 /// SDK's own frame refresh uses the same bound.
@@ -213,7 +213,7 @@ impl TokenAuth {
         let existing = self.pending.borrow().clone();
         let promise = existing.unwrap_or_else(|| {
             let auth = Rc::clone(self);
-            let promise = future_to_promise(async move {
+            let promise = promise_of(Box::pin(async move {
                 let outcome = auth.run_refresh().await;
                 auth.pending.borrow_mut().take();
                 match outcome {
@@ -223,7 +223,7 @@ impl TokenAuth {
                         Err(JsValue::NULL)
                     }
                 }
-            });
+            }));
             self.pending.borrow_mut().replace(promise.clone());
             promise
         });

@@ -8,11 +8,10 @@ use alloc::rc::Rc;
 use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
 use super::convert::{error_to_js, get, whole_number};
-use super::runtime::settle;
+use super::runtime::{promise_of, settle};
 use crate::client::auth::{js_text, RefreshFn, TokenSet};
 use crate::client::{
     CallOptions, ClientOptions, Method, Outcome, Request, RequestHook, VoteClient,
@@ -189,10 +188,10 @@ impl JsVoteClient {
             Err(error) => return Promise::reject(&error_to_js(&error)),
         };
         let client = self.client.clone();
-        future_to_promise(async move {
+        promise_of(Box::pin(async move {
             let outcome = client.send(request, options).await;
             outcome.and_then(outcome_to_js).map_err(|e| error_to_js(&e))
-        })
+        }))
     }
 }
 

@@ -2,6 +2,7 @@
 //! pages, iframes, workers and Node 18+ alike (never `window`).
 
 use crate::prelude::*;
+use alloc::boxed::Box;
 use alloc::rc::Rc;
 use core::cell::RefCell;
 use core::future::Future;
@@ -184,6 +185,12 @@ where
         Pin::new(&mut b).poll(cx).map(First::Right)
     })
     .await
+}
+
+/// Runs `work` as a JS Promise. Boxed: one copy of the executor glue of
+/// wasm-bindgen-futures serves every caller.
+pub fn promise_of(work: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
+    wasm_bindgen_futures::future_to_promise(work)
 }
 
 /// Awaits a JS value that may be a Promise (or any thenable) or a plain value.

@@ -76,10 +76,12 @@ pub async fn post_form(url: &str, body: String) -> Result<Reply> {
 
 /// A fetch failure as `NETWORK_ERROR`, with the host's `name: message`.
 fn network(error: JsValue) -> Error {
-    let parts: Vec<String> = ["name", "message"]
-        .into_iter()
-        .filter_map(|key| super::convert::get(&error, key).as_string())
-        .collect();
-    let text = ["the request failed: ", &parts.join(": ")].concat();
+    let mut text = String::from("the request failed");
+    for key in ["name", "message"] {
+        if let Some(part) = super::convert::get(&error, key).as_string() {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+    }
     Error::new(ErrorKind::Network, text)
 }
