@@ -5,7 +5,7 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::{uint_text, Fault, Kind, Read, Reader, Writer};
 use crate::lenient;
-use crate::model::{AttachedVote, WireAttach};
+use crate::model::AttachedVote;
 use crate::prelude::*;
 
 /// Decodes the body of a response that carries one attach: the envelope
@@ -20,7 +20,7 @@ pub fn parse_vote_response(body: &str) -> Result<AttachedVote> {
         r.object(|r, key| {
             match key {
                 "result" => result = Some(found(r, read_attach_result)?),
-                "attach" => attach = Some(WireAttach::read(r)?),
+                "attach" => attach = Some(AttachedVote::read(r)?),
                 "error" => error = lenient::code(r)?,
                 "error_description" => description = lenient::code(r)?,
                 _ => r.skip()?,
@@ -32,15 +32,15 @@ pub fn parse_vote_response(body: &str) -> Result<AttachedVote> {
         return Err(Error::portal(code, description.unwrap_or_default(), 0));
     }
     match (result, attach) {
-        (Some(Found::Value(attach)), _) | (None, Some(attach)) => Ok(attach.into()),
+        (Some(Found::Value(attach)), _) | (None, Some(attach)) => Ok(attach),
         (Some(Found::Other(got)), _) => Err(unexpected("an object with an attach", got)),
         // Neither envelope nor `{attach}`: the body is the attach itself.
         (None, None) => {
             let mut attach = None;
-            read_document(body, &mut |r| WireAttach::read(r).map(|a| attach = Some(a)))?;
-            attach
-                .map(AttachedVote::from)
-                .ok_or_else(|| unexpected("an attach", "nothing"))
+            read_document(body, &mut |r| {
+                AttachedVote::read(r).map(|a| attach = Some(a))
+            })?;
+            attach.ok_or_else(|| unexpected("an attach", "nothing"))
         }
     }
 }
@@ -209,10 +209,7 @@ impl MethodResult for AttachedVote {
     const EXPECTED: &'static str = "an object with an attach";
 
     fn read(r: &mut Reader) -> Read<Found<Self>> {
-        Ok(match found(r, read_attach_result)? {
-            Found::Value(wire) => Found::Value(wire.into()),
-            Found::Other(got) => Found::Other(got),
-        })
+        found(r, read_attach_result)
     }
 }
 
@@ -238,10 +235,7 @@ impl MethodResult for Attaches {
     const EXPECTED: &'static str = "an object with items";
 
     fn read(r: &mut Reader) -> Read<Found<Self>> {
-        found(r, |r| {
-            let items = read_items(r, WireAttach::read)?;
-            Ok(Attaches(items.into_iter().map(Into::into).collect()))
-        })
+        found(r, |r| read_items(r, AttachedVote::read).map(Attaches))
     }
 }
 
@@ -254,7 +248,7 @@ impl MethodResult for AttachWithVoted {
             let mut attach = None;
             let mut voted: Vec<(u64, Vec<Voter>)> = Vec::new();
             r.object(|r, key| match key {
-                "attach" => WireAttach::read(r).map(|a| attach = Some(a)),
+                "attach" => AttachedVote::read(r).map(|a| attach = Some(a)),
                 "voted" if r.peek() == Kind::Array => lenient::empty_array(r),
                 "voted" => r.object(|r, answer| {
                     let id = lenient::parse_id(answer)
@@ -270,10 +264,7 @@ impl MethodResult for AttachWithVoted {
             let attach =
                 attach.ok_or_else(|| r.shape(at, "expected an object with attach and voted"))?;
             crate::tally::small_sort_by(&mut voted, |a, b| a.0 < b.0);
-            Ok(AttachWithVoted {
-                attach: attach.into(),
-                voted,
-            })
+            Ok(AttachWithVoted { attach, voted })
         })
     }
 }
@@ -423,11 +414,11 @@ fn read_items<T>(r: &mut Reader, item: fn(&mut Reader) -> Read<T>) -> Read<Vec<T
 }
 
 /// `{"attach": …}`, the result of get, vote and recall.
-fn read_attach_result(r: &mut Reader) -> Read<WireAttach> {
+fn read_attach_result(r: &mut Reader) -> Read<AttachedVote> {
     let at = r.position();
     let mut attach = None;
     r.object(|r, key| match key {
-        "attach" => WireAttach::read(r).map(|a| attach = Some(a)),
+        "attach" => AttachedVote::read(r).map(|a| attach = Some(a)),
         _ => r.skip(),
     })?;
     attach.ok_or_else(|| r.shape(at, "expected an object with an attach"))

@@ -1,5 +1,5 @@
-//! The typed poll model: the PHP-shaped `attach` object as the portal sends
-//! it (`Wire*`, lenient), and the clean camelCase objects users get.
+//! The typed poll model: the clean camelCase objects users get, read
+//! straight from the PHP-shaped `attach` object the portal sends (leniently).
 
 use crate::json::{Read, Reader, Writer};
 use crate::lenient;
@@ -109,66 +109,49 @@ pub struct Answer {
     pub reaction: String,
 }
 
-/// The `attach` object as sent.
-#[derive(Debug, Default)]
-pub struct WireAttach {
-    id: Option<u64>,
-    vote_id: u64,
-    counter: u64,
-    questions: Option<Vec<WireQuestion>>,
-    anonymity: u64,
-    options: u64,
-    user_answer_map: Vec<(u64, Vec<u64>)>,
-    can_edit: bool,
-    can_vote: bool,
-    can_revote: bool,
-    is_voted: bool,
-    is_finished: bool,
-    signed_attach_id: String,
-    result_url: String,
-    download_url: String,
-    entity_id: u64,
-}
-
-#[derive(Debug)]
-struct WireQuestion {
-    id: Option<u64>,
-    text: String,
-    text_type: String,
-    sort: u64,
-    field_type: u64,
-    active: bool,
-    required: bool,
-    counter: u64,
-    answers: Option<Vec<WireAnswer>>,
-}
-
-#[derive(Debug, Default)]
-struct WireAnswer {
-    id: Option<u64>,
-    text: String,
-    text_type: String,
-    sort: u64,
-    counter: u64,
-    percent: Option<f64>,
-    color: String,
-    reaction: String,
-}
-
-impl WireAttach {
-    /// Reads an attach object; unknown fields are skipped.
-    pub fn read(r: &mut Reader) -> Read<WireAttach> {
+impl AttachedVote {
+    /// Reads the `attach` object as the portal sends it (unknown fields are
+    /// skipped), straight into the user's shape: then marks the caller's
+    /// answers, sorts, and tallies.
+    pub fn read(r: &mut Reader) -> Read<AttachedVote> {
         let at = r.position();
-        let mut a = WireAttach::default();
+        let (mut has_id, mut has_questions) = (false, false);
+        let mut user_answer_map = Vec::new();
+        let mut a = AttachedVote {
+            id: 0,
+            vote_id: 0,
+            entity_id: 0,
+            ballots: 0,
+            anonymity: 0,
+            anonymous: false,
+            options: 0,
+            allow_revote: false,
+            hide_result: false,
+            can_edit: false,
+            can_vote: false,
+            can_revote: false,
+            is_voted: false,
+            is_finished: false,
+            signed_attach_id: String::new(),
+            result_url: String::new(),
+            download_url: String::new(),
+            questions: Vec::new(),
+        };
         r.object(|r, key| {
             match key {
-                "ID" => a.id = Some(lenient::count(r)?),
+                "ID" => {
+                    a.id = lenient::count(r)?;
+                    has_id = true;
+                }
                 "VOTE_ID" => a.vote_id = lenient::count(r)?,
-                "COUNTER" => a.counter = lenient::count(r)?,
-                "QUESTIONS" => a.questions = Some(lenient::values(r, WireQuestion::read)?),
+                "COUNTER" => a.ballots = lenient::count(r)?,
+                "QUESTIONS" => {
+                    a.questions = lenient::values(r, Question::read)?;
+                    has_questions = true;
+                }
                 "ANONYMITY" => a.anonymity = lenient::count(r)?,
                 "OPTIONS" => a.options = lenient::count(r)?,
-                "userAnswerMap" => a.user_answer_map = lenient::answer_map(r)?,
+                "userAnswerMap" => user_answer_map = lenient::answer_map(r)?,
                 "canEdit" => a.can_edit = lenient::flag(r)?,
                 "canVote" => a.can_vote = lenient::flag(r)?,
                 "canRevote" => a.can_revote = lenient::flag(r)?,
@@ -185,38 +168,64 @@ impl WireAttach {
         require(
             r,
             at,
-            a.id.is_some() && a.questions.is_some(),
+            has_id && has_questions,
             "an attach needs ID and QUESTIONS",
         )?;
+        a.anonymous = a.anonymity == ANONYMOUSLY;
+        a.allow_revote = a.options & ALLOW_REVOTE != 0;
+        a.hide_result = a.options & HIDE_RESULT != 0;
+        for question in &mut a.questions {
+            if let Some((_, mine)) = user_answer_map.iter().find(|(id, _)| *id == question.id) {
+                question.my_answer_ids.clone_from(mine);
+                for answer in &mut question.answers {
+                    answer.voted_by_me = mine.contains(&answer.id);
+                }
+            }
+            question.retally();
+            // Users see sort order; `retally` works in id order on its own.
+            crate::tally::small_sort_by(&mut question.answers, |a, b| {
+                (a.sort, a.id) < (b.sort, b.id)
+            });
+        }
+        crate::tally::small_sort_by(&mut a.questions, |a, b| (a.sort, a.id) < (b.sort, b.id));
         Ok(a)
     }
 }
 
-impl WireQuestion {
-    fn read(r: &mut Reader) -> Read<WireQuestion> {
+impl Question {
+    fn read(r: &mut Reader) -> Read<Question> {
         let at = r.position();
-        let mut q = WireQuestion {
-            id: None,
+        let (mut has_id, mut has_answers) = (false, false);
+        let mut q = Question {
+            id: 0,
             text: String::new(),
             text_type: String::new(),
             sort: 0,
             field_type: 0,
+            multiple: false,
             active: true,
             required: false,
-            counter: 0,
-            answers: None,
+            voters: 0,
+            my_answer_ids: Vec::new(),
+            answers: Vec::new(),
         };
         r.object(|r, key| {
             match key {
-                "ID" => q.id = Some(lenient::count(r)?),
+                "ID" => {
+                    q.id = lenient::count(r)?;
+                    has_id = true;
+                }
                 "QUESTION" => q.text = lenient::text(r)?,
                 "QUESTION_TYPE" => q.text_type = lenient::text(r)?,
                 "C_SORT" => q.sort = lenient::count(r)?,
                 "FIELD_TYPE" => q.field_type = lenient::count(r)?,
                 "ACTIVE" => q.active = lenient::flag(r)?,
                 "REQUIRED" => q.required = lenient::flag(r)?,
-                "COUNTER" => q.counter = lenient::count(r)?,
-                "ANSWERS" => q.answers = Some(lenient::values(r, WireAnswer::read)?),
+                "COUNTER" => q.voters = lenient::count(r)?,
+                "ANSWERS" => {
+                    q.answers = lenient::values(r, Answer::read)?;
+                    has_answers = true;
+                }
                 _ => r.skip()?,
             }
             Ok(())
@@ -224,132 +233,11 @@ impl WireQuestion {
         require(
             r,
             at,
-            q.id.is_some() && q.answers.is_some(),
+            has_id && has_answers,
             "a question needs ID and ANSWERS",
         )?;
+        q.multiple = is_multiple(q.field_type);
         Ok(q)
-    }
-}
-
-impl WireAnswer {
-    fn read(r: &mut Reader) -> Read<WireAnswer> {
-        let at = r.position();
-        let mut a = WireAnswer::default();
-        r.object(|r, key| {
-            match key {
-                "ID" => a.id = Some(lenient::count(r)?),
-                "MESSAGE" => a.text = lenient::text(r)?,
-                "MESSAGE_TYPE" => a.text_type = lenient::text(r)?,
-                "C_SORT" => a.sort = lenient::count(r)?,
-                "COUNTER" => a.counter = lenient::count(r)?,
-                "PERCENT" => a.percent = lenient::opt_number(r)?,
-                "COLOR" => a.color = lenient::text(r)?,
-                "REACTION" => a.reaction = lenient::text(r)?,
-                _ => r.skip()?,
-            }
-            Ok(())
-        })?;
-        require(r, at, a.id.is_some(), "an answer needs an ID")?;
-        Ok(a)
-    }
-}
-
-/// A shape fault at `at` unless `ok`.
-fn require(r: &Reader, at: usize, ok: bool, message: &str) -> Read<()> {
-    if ok {
-        Ok(())
-    } else {
-        Err(r.shape(at, message))
-    }
-}
-
-/// Question types whose answers may be chosen together.
-fn is_multiple(field_type: u64) -> bool {
-    matches!(field_type, 1 | 3)
-}
-
-impl From<WireAttach> for AttachedVote {
-    fn from(wire: WireAttach) -> Self {
-        let mut questions: Vec<Question> = wire
-            .questions
-            .unwrap_or_default()
-            .into_iter()
-            .map(|q| {
-                let mine = wire
-                    .user_answer_map
-                    .iter()
-                    .find(|(question_id, _)| Some(*question_id) == q.id)
-                    .map(|(_, answers)| answers.as_slice())
-                    .unwrap_or_default();
-                Question::from_wire(q, mine)
-            })
-            .collect();
-        crate::tally::small_sort_by(&mut questions, |a, b| (a.sort, a.id) < (b.sort, b.id));
-        AttachedVote {
-            id: wire.id.unwrap_or_default(),
-            vote_id: wire.vote_id,
-            entity_id: wire.entity_id,
-            ballots: wire.counter,
-            anonymity: wire.anonymity,
-            anonymous: wire.anonymity == ANONYMOUSLY,
-            options: wire.options,
-            allow_revote: wire.options & ALLOW_REVOTE != 0,
-            hide_result: wire.options & HIDE_RESULT != 0,
-            can_edit: wire.can_edit,
-            can_vote: wire.can_vote,
-            can_revote: wire.can_revote,
-            is_voted: wire.is_voted,
-            is_finished: wire.is_finished,
-            signed_attach_id: wire.signed_attach_id,
-            result_url: wire.result_url,
-            download_url: wire.download_url,
-            questions,
-        }
-    }
-}
-
-impl Question {
-    fn from_wire(wire: WireQuestion, my_answer_ids: &[u64]) -> Self {
-        let multiple = is_multiple(wire.field_type);
-        let voters = wire.counter;
-        let answers: Vec<Answer> = wire
-            .answers
-            .unwrap_or_default()
-            .into_iter()
-            .map(|a| Answer {
-                voted_by_me: a.id.is_some_and(|id| my_answer_ids.contains(&id)),
-                id: a.id.unwrap_or_default(),
-                text: a.text,
-                text_type: a.text_type,
-                sort: a.sort,
-                votes: a.counter,
-                percent: 0.0,
-                exact_percent: 0.0,
-                server_percent: a.percent,
-                color: a.color,
-                reaction: a.reaction,
-            })
-            .collect();
-        let mut question = Question {
-            id: wire.id.unwrap_or_default(),
-            text: wire.text,
-            text_type: wire.text_type,
-            sort: wire.sort,
-            field_type: wire.field_type,
-            multiple,
-            active: wire.active,
-            required: wire.required,
-            voters,
-            my_answer_ids: my_answer_ids.to_vec(),
-            answers: Vec::new(),
-        };
-        question.answers = answers;
-        question.retally();
-        // Users see sort order; `retally` works in id order on its own.
-        crate::tally::small_sort_by(&mut question.answers, |a, b| {
-            (a.sort, a.id) < (b.sort, b.id)
-        });
-        question
     }
 
     /// Recomputes `percent` and `exactPercent` of every answer from the
@@ -382,6 +270,59 @@ impl Question {
             }
         }
     }
+}
+
+impl Answer {
+    fn read(r: &mut Reader) -> Read<Answer> {
+        let at = r.position();
+        let mut has_id = false;
+        let mut a = Answer {
+            id: 0,
+            text: String::new(),
+            text_type: String::new(),
+            sort: 0,
+            votes: 0,
+            percent: 0.0,
+            exact_percent: 0.0,
+            server_percent: None,
+            voted_by_me: false,
+            color: String::new(),
+            reaction: String::new(),
+        };
+        r.object(|r, key| {
+            match key {
+                "ID" => {
+                    a.id = lenient::count(r)?;
+                    has_id = true;
+                }
+                "MESSAGE" => a.text = lenient::text(r)?,
+                "MESSAGE_TYPE" => a.text_type = lenient::text(r)?,
+                "C_SORT" => a.sort = lenient::count(r)?,
+                "COUNTER" => a.votes = lenient::count(r)?,
+                "PERCENT" => a.server_percent = lenient::opt_number(r)?,
+                "COLOR" => a.color = lenient::text(r)?,
+                "REACTION" => a.reaction = lenient::text(r)?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        require(r, at, has_id, "an answer needs an ID")?;
+        Ok(a)
+    }
+}
+
+/// A shape fault at `at` unless `ok`.
+fn require(r: &Reader, at: usize, ok: bool, message: &str) -> Read<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(r.shape(at, message))
+    }
+}
+
+/// Question types whose answers may be chosen together.
+fn is_multiple(field_type: u64) -> bool {
+    matches!(field_type, 1 | 3)
 }
 
 impl AttachedVote {
