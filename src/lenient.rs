@@ -192,79 +192,56 @@ pub fn whole_f64(value: f64) -> Option<u64> {
         .then_some(value as u64)
 }
 
-/// A number's value: exact for up to 15 significant digits (what the portal
-/// sends); longer or exponent forms are read to within a few ulps.
+/// A number's value, from JSON number text or a numeric string: correctly
+/// rounded for up to 15 significant digits (what the portal sends, e.g.
+/// `33.33`); longer or exponent forms are read to within a few ulps.
 fn number(text: &str) -> Option<f64> {
-    if let Some(value) = decimal(text) {
-        return Some(value);
+    let (negative, bytes) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        bytes => (false, bytes),
+    };
+    // Up to 18 significant digits; the rest only moves the exponent.
+    let (mut value, mut scale, mut kept, mut digits) = (0u64, 0i32, 0, 0);
+    let mut in_fraction = false;
+    let mut at = 0;
+    while let Some(&b) = bytes.get(at) {
+        match b {
+            b'0'..=b'9' if kept < 18 => {
+                kept += usize::from(value > 0 || b != b'0');
+                value = value * 10 + u64::from(b - b'0');
+                scale -= i32::from(in_fraction);
+            }
+            b'0'..=b'9' => scale += i32::from(!in_fraction),
+            b'.' if !in_fraction => in_fraction = true,
+            _ => break,
+        }
+        digits += usize::from(b.is_ascii_digit());
+        at += 1;
     }
-    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
-        Some((m, e)) => (m, e.trim_start_matches('+').parse::<i32>().ok()?),
-        None => (text, 0),
-    };
-    let (negative, digits) = match mantissa.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, mantissa),
-    };
-    let (whole_part, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    if whole_part.is_empty()
-        || !whole_part
-            .bytes()
-            .chain(fraction.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
+    if let Some((b'e' | b'E', exponent)) = bytes.get(at..).and_then(<[u8]>::split_first) {
+        let (sign, exponent) = match exponent {
+            [b'-', rest @ ..] => (-1, rest),
+            [b'+', rest @ ..] => (1, rest),
+            rest => (1, rest),
+        };
+        let exponent = core::str::from_utf8(exponent).ok()?.parse::<i32>().ok()?;
+        scale = scale.saturating_add(sign * exponent);
+    } else if at != bytes.len() {
         return None;
     }
-    // Keep 18 significant digits; the rest only moves the exponent.
-    let mut value = 0u64;
-    let mut scale = exponent;
-    let mut kept = 0;
-    for (i, b) in whole_part.bytes().chain(fraction.bytes()).enumerate() {
-        let in_fraction = i >= whole_part.len();
-        if kept < 18 {
-            if value > 0 || b != b'0' {
-                kept += 1;
-            }
-            value = value * 10 + u64::from(b - b'0');
-            if in_fraction {
-                scale -= 1;
-            }
-        } else if !in_fraction {
-            scale += 1;
-        }
+    if digits == 0 {
+        return None;
     }
-    let magnitude = value as f64 * power_of_ten(scale);
+    // Both operands exact (< 2^53 and 10^k, k ≤ 22): one correctly rounded
+    // division.
+    let magnitude = if (-22..0).contains(&scale) && value < 1 << 53 {
+        value as f64 / power_of_ten(-scale)
+    } else {
+        value as f64 * power_of_ten(scale)
+    };
     magnitude
         .is_finite()
         .then_some(if negative { -magnitude } else { magnitude })
-}
-
-fn decimal(s: &str) -> Option<f64> {
-    let (negative, digits) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s),
-    };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    if whole.is_empty() && fraction.is_empty() {
-        return None;
-    }
-    let significant = whole.trim_start_matches('0').len() + fraction.len();
-    if significant > 15
-        || !whole
-            .bytes()
-            .chain(fraction.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let mantissa = whole
-        .bytes()
-        .chain(fraction.bytes())
-        .fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
-    // Both operands are exact in f64 (< 2^53 and 10^k, k <= 15), and IEEE
-    // division rounds once: the result is the correctly rounded value.
-    let value = mantissa as f64 / power_of_ten(fraction.len() as i32);
-    Some(if negative { -value } else { value })
 }
 
 /// 10^exponent (core has no `powi` without std); exact up to 10^22.
@@ -335,9 +312,14 @@ mod tests {
 
     #[test]
     fn decimals_are_exact_up_to_15_digits() {
-        assert_eq!(decimal("12.5"), Some(12.5));
-        assert_eq!(decimal("0.1"), Some(0.1));
-        assert_eq!(decimal("-3"), Some(-3.0));
-        assert_eq!(decimal("1.2.3"), None);
+        assert_eq!(number("12.5"), Some(12.5));
+        assert_eq!(number("0.1"), Some(0.1));
+        assert_eq!(number("33.33"), Some(33.33));
+        assert_eq!(number("-3"), Some(-3.0));
+        assert_eq!(number("1e2"), Some(100.0));
+        assert_eq!(number("2.5E-1"), Some(0.25));
+        assert_eq!(number("1.2.3"), None);
+        assert_eq!(number("-"), None);
+        assert_eq!(number("1e"), None);
     }
 }
