@@ -98,16 +98,21 @@ pub fn code(r: &mut Reader) -> Read<Option<String>> {
 /// PHP array arrives as `[]`, and a list is accepted as well.
 pub fn values<T>(r: &mut Reader, mut item: impl FnMut(&mut Reader) -> Read<T>) -> Read<Vec<T>> {
     let mut items = Vec::new();
+    each_value(r, &mut |r| item(r).map(|v| items.push(v)))?;
+    Ok(items)
+}
+
+/// [`values`]' walk, compiled once for every item type.
+fn each_value(r: &mut Reader, item: &mut dyn FnMut(&mut Reader) -> Read<()>) -> Read<()> {
     match r.peek() {
-        Kind::Object => r.object(|r, _| item(r).map(|v| items.push(v)))?,
-        Kind::Array => r.array(|r, _| item(r).map(|v| items.push(v)))?,
+        Kind::Object => r.object(|r, _| item(r)),
+        Kind::Array => r.array(|r, _| item(r)),
         _ => {
             let at = r.position();
             r.skip()?;
-            return Err(r.shape(at, "expected an object keyed by id, or an array"));
+            Err(r.shape(at, "expected an object keyed by id, or an array"))
         }
     }
-    Ok(items)
 }
 
 /// `userAnswerMap`: `{"<questionId>": {"<answerId>": {…}}}` → pairs of
