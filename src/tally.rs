@@ -56,15 +56,16 @@ pub fn exact_percent(votes: u64, base: u64) -> f64 {
 /// Single choice in units of `1/scale` percent: floor each share, then hand
 /// the missing units to the largest fractional parts, earliest first.
 fn single_choice_units(votes: &[u64], scale: u64) -> Vec<u64> {
-    let total: u64 = votes.iter().fold(0u64, |sum, &v| sum.saturating_add(v));
-    if total == 0 {
+    // Summed in f64: exact below 2^53, and no wrap or saturation above it.
+    let total: f64 = votes.iter().map(|&v| v as f64).sum();
+    if total == 0.0 {
         return vec![0; votes.len()];
     }
     // The widget divides first and multiplies after, in f64; keep that order
     // so that the fractional parts (and hence the tie-breaks) match it.
     let shares: Vec<f64> = votes
         .iter()
-        .map(|&v| v as f64 / total as f64 * 100.0 * scale as f64)
+        .map(|&v| v as f64 / total * 100.0 * scale as f64)
         .collect();
     let mut units: Vec<u64> = shares.iter().map(|s| *s as u64).collect();
     let handed_out: u64 = units.iter().sum();
@@ -97,14 +98,16 @@ fn multiple_choice_units(votes: u64, voters: u64, scale: u64) -> u64 {
         return 0;
     }
     // Inconsistent data (more votes than voters) is clamped to 100 %.
-    let votes = u128::from(votes.min(voters));
-    let voters = u128::from(voters);
+    let votes = votes.min(voters);
+    // Keep 2 × votes × 10 000 within u64 (u128 division would cost a
+    // kilobyte of wasm): beyond 2^48 voters, drop low bits of both.
+    let shift = (u64::BITS - voters.leading_zeros()).saturating_sub(48);
+    let (votes, voters) = (votes >> shift, (voters >> shift).max(1));
     // Server PERCENT in hundredths of a percent, half away from zero.
     let hundredths = (2 * votes * 10_000 + voters) / (2 * voters);
     // Then half up to the requested step.
-    let step = 100 / u128::from(scale);
-    let units = (hundredths + step / 2) / step;
-    u64::try_from(units).unwrap_or(u64::MAX)
+    let step = 100 / scale.max(1);
+    (hundredths + step / 2) / step
 }
 
 /// Stable insertion sort: lists here are a few dozen items, and core's
@@ -239,6 +242,15 @@ mod tests {
     #[test]
     fn inconsistent_multiple_choice_is_clamped() {
         assert_eq!(multiple(&[5], 3, 0), vec![100.0]);
+    }
+
+    #[test]
+    fn huge_counters_neither_overflow_nor_panic() {
+        assert_eq!(
+            multiple(&[u64::MAX, u64::MAX / 2], u64::MAX, 2),
+            vec![100.0, 50.0]
+        );
+        assert_eq!(single(&[u64::MAX, u64::MAX]), vec![50.0, 50.0]);
     }
 
     #[test]
