@@ -12,37 +12,32 @@ use crate::prelude::*;
 /// `{"result":{"attach":…},"time":…}`, the bare `{"attach":…}` of the docs'
 /// `get` example, or a bare attach object.
 pub fn parse_vote_response(body: &str) -> Result<AttachedVote> {
-    let mut result = None;
     let mut attach = None;
-    let mut error = None;
-    let mut description = None;
-    read_document(body, &mut |r| {
-        r.object(|r, key| {
-            match key {
-                "result" => result = Some(found(r, read_attach_result)?),
-                "attach" => attach = Some(AttachedVote::read(r)?),
-                "error" => error = lenient::code(r)?,
-                "error_description" => description = lenient::code(r)?,
-                _ => r.skip()?,
+    let envelope = read_envelope(0, body, AttachedVote::EXPECTED, &mut |r| {
+        Ok(match found(r, read_attach_result)? {
+            Found::Value(read) => {
+                attach = Some(read);
+                None
             }
-            Ok(())
+            Found::Other(got) => Some(got),
         })
     })?;
-    if let Some(code) = error {
-        return Err(Error::portal(code, description.unwrap_or_default(), 0));
-    }
-    match (result, attach) {
-        (Some(Found::Value(attach)), _) | (None, Some(attach)) => Ok(attach),
-        (Some(Found::Other(got)), _) => Err(unexpected("an object with an attach", got)),
-        // Neither envelope nor `{attach}`: the body is the attach itself.
-        (None, None) => {
-            let mut attach = None;
+    if envelope.is_none() {
+        // No envelope: `{"attach": …}` as in the docs' get example, or else
+        // the attach itself.
+        read_document(body, &mut |r| {
+            r.object(|r, key| match key {
+                "attach" => AttachedVote::read(r).map(|a| attach = Some(a)),
+                _ => r.skip(),
+            })
+        })?;
+        if attach.is_none() {
             read_document(body, &mut |r| {
                 AttachedVote::read(r).map(|a| attach = Some(a))
             })?;
-            attach.ok_or_else(|| unexpected("an attach", "nothing"))
         }
     }
+    attach.ok_or_else(|| no_result(0))
 }
 
 /// One voter, as `getWithVoted` and `getAnswerVoted` list them.
@@ -145,9 +140,11 @@ pub fn decode_timed<T: MethodResult>(status: u16, body: &str) -> Result<(T, Opti
             Found::Other(got) => Some(got),
         })
     })?;
-    match value {
-        Some(value) => Ok((value.with_paging(envelope.paging), envelope.reset_at)),
-        None => Err(no_result(status)),
+    match (value, envelope) {
+        (Some(value), Some(envelope)) => {
+            Ok((value.with_paging(envelope.paging), envelope.reset_at))
+        }
+        _ => Err(no_result(status)),
     }
 }
 
@@ -159,13 +156,14 @@ struct Envelope {
 
 /// The envelope around `result`, the same for every method, so it is
 /// compiled once: `read_result` reads `result` and says what came instead
-/// of the expected value, if anything did.
+/// of the expected value, if anything did. `None` when there is no
+/// `result` (and no error).
 fn read_envelope(
     status: u16,
     body: &str,
     expected: &str,
     read_result: &mut dyn FnMut(&mut Reader) -> Read<Option<&'static str>>,
-) -> Result<Envelope> {
+) -> Result<Option<Envelope>> {
     let mut result = None;
     let mut error = None;
     let mut description = None;
@@ -195,9 +193,9 @@ fn read_envelope(
         return Err(Error::portal(code, description.unwrap_or_default(), status));
     }
     match result {
-        Some(None) => Ok(envelope),
+        Some(None) => Ok(Some(envelope)),
         Some(Some(got)) => Err(unexpected(expected, got).with_status(status)),
-        None => Err(no_result(status)),
+        None => Ok(None),
     }
 }
 
