@@ -285,18 +285,15 @@ impl VoteClient {
         }
         let deadline_ms = now_ms() + timeout_ms;
         let attempts = Box::pin(self.attempts(method, form, deadline_ms));
-        let timeout = sleep(timeout_ms);
-        let outcome = match options.signal.as_ref() {
-            Some(signal) if signal.aborted() => return Err(cancelled(method)),
-            Some(signal) => match race(attempts, Box::pin(race(timeout, aborted(signal)))).await {
-                First::Left(outcome) => outcome,
-                First::Right(First::Left(())) => Err(timed_out(method)),
-                First::Right(First::Right(())) => Err(cancelled(method)),
-            },
-            None => match race(attempts, timeout).await {
-                First::Left(outcome) => outcome,
-                First::Right(()) => Err(timed_out(method)),
-            },
+        let signal = options.signal.as_ref();
+        if signal.is_some_and(AbortSignal::aborted) {
+            return Err(cancelled(method));
+        }
+        let stop = Box::pin(race(sleep(timeout_ms), aborted(signal)));
+        let outcome = match race(attempts, stop).await {
+            First::Left(outcome) => outcome,
+            First::Right(First::Left(())) => Err(timed_out(method)),
+            First::Right(First::Right(())) => Err(cancelled(method)),
         };
         outcome.map_err(|e| e.redact_owned(&self.secrets()))
     }

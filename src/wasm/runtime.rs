@@ -128,23 +128,21 @@ impl Drop for Sleep {
 /// removes the listener.
 pub struct Aborted {
     signal: Rc<RefCell<Signal>>,
-    target: AbortSignal,
-    listener: Closure<dyn FnMut()>,
+    watched: Option<(AbortSignal, Closure<dyn FnMut()>)>,
 }
 
-/// Watches a caller's `AbortSignal`.
-pub fn aborted(target: &AbortSignal) -> Aborted {
+/// Watches a caller's `AbortSignal`; without one, never fires.
+pub fn aborted(target: Option<&AbortSignal>) -> Aborted {
     let signal = Rc::new(RefCell::new(Signal {
-        fired: target.aborted(),
+        fired: target.is_some_and(AbortSignal::aborted),
         waker: None,
     }));
-    let listener = waking_callback(&signal);
-    let _ = target.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
-    Aborted {
-        signal,
-        target: target.clone(),
-        listener,
-    }
+    let watched = target.map(|target| {
+        let listener = waking_callback(&signal);
+        let _ = target.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+        (target.clone(), listener)
+    });
+    Aborted { signal, watched }
 }
 
 impl Future for Aborted {
@@ -157,9 +155,10 @@ impl Future for Aborted {
 
 impl Drop for Aborted {
     fn drop(&mut self) {
-        let _ = self
-            .target
-            .remove_event_listener_with_callback("abort", self.listener.as_ref().unchecked_ref());
+        if let Some((target, listener)) = &self.watched {
+            let _ = target
+                .remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+        }
     }
 }
 
