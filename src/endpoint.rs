@@ -134,15 +134,16 @@ fn is_loopback(authority: &str) -> bool {
 
 /// `127.a.b.c` in dotted decimal: four numbers 0 to 255, the first 127.
 fn is_ipv4_loopback(host: &str) -> bool {
-    let octets: Vec<Option<u8>> = host
-        .split('.')
-        .map(|part| {
-            let digits_only =
-                !part.is_empty() && part.len() <= 3 && part.bytes().all(|b| b.is_ascii_digit());
-            digits_only.then(|| part.parse().ok()).flatten()
-        })
-        .collect();
-    octets.len() == 4 && octets.iter().all(Option::is_some) && octets.first() == Some(&Some(127))
+    let mut octets = 0;
+    for part in host.split('.') {
+        let octet = (1..=3).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit());
+        let value = part.parse::<u8>().ok().filter(|_| octet);
+        if value.is_none() || (octets == 0 && value != Some(127)) {
+            return false;
+        }
+        octets += 1;
+    }
+    octets == 4
 }
 
 #[cfg(test)]

@@ -33,34 +33,33 @@ pub fn percentages(
     let votes = vote_counts(&votes).map_err(|e| error_to_js(&e))?;
     let options = tally_options(&options).map_err(|e| error_to_js(&e))?;
     let shown = tally::percentages(&votes, options).map_err(|e| error_to_js(&e))?;
-    Ok(shown
-        .into_iter()
-        .map(JsValue::from)
-        .collect::<js_sys::Array>()
-        .into())
+    let array = js_sys::Array::new();
+    for percent in shown {
+        array.push(&percent.into());
+    }
+    Ok(array.into())
 }
 
 fn vote_counts(votes: &JsValue) -> Result<Vec<u64>, Error> {
     if !js_sys::Array::is_array(votes) {
         return Err(Error::invalid_argument("votes must be an array of counts"));
     }
-    js_sys::Array::from(votes)
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            whole_number(&v).ok_or_else(|| {
-                Error::invalid_argument(
-                    [
-                        "votes[",
-                        &uint_text(i as u64),
-                        "] must be a whole number ≥ 0, got ",
-                        describe(&v),
-                    ]
-                    .concat(),
-                )
-            })
-        })
-        .collect()
+    let mut counts = Vec::new();
+    for (i, v) in js_sys::Array::from(votes).iter().enumerate() {
+        let count = whole_number(&v).ok_or_else(|| {
+            Error::invalid_argument(
+                [
+                    "votes[",
+                    &uint_text(i as u64),
+                    "] must be a whole number ≥ 0, got ",
+                    describe(&v),
+                ]
+                .concat(),
+            )
+        })?;
+        counts.push(count);
+    }
+    Ok(counts)
 }
 
 fn tally_options(options: &JsValue) -> Result<TallyOptions, Error> {

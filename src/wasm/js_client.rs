@@ -231,16 +231,16 @@ fn entity_refs(value: &JsValue) -> Result<EntityRefs> {
     if !Array::is_array(&ids) {
         return Err(Error::invalid_argument("entityIds must be an array of ids"));
     }
-    let ids = Array::from(&ids)
-        .iter()
-        .map(|v| {
-            id(&v).ok_or_else(|| Error::invalid_argument("entityIds must hold positive integers"))
-        })
-        .collect::<Result<Vec<u64>>>()?;
+    let mut entity_ids = Vec::new();
+    for item in Array::from(&ids).iter() {
+        let id = id(&item)
+            .ok_or_else(|| Error::invalid_argument("entityIds must hold positive integers"))?;
+        entity_ids.push(id);
+    }
     EntityRefs::new(
         string(value, "moduleId")?.unwrap_or_default(),
         string(value, "entityType")?.unwrap_or_default(),
-        ids,
+        entity_ids,
     )
 }
 
@@ -259,28 +259,27 @@ fn ballot_from(value: &JsValue) -> Result<Ballot> {
             .and_then(|k| crate::lenient::parse_id(&k));
         let question =
             question.ok_or_else(|| Error::invalid_argument("ballot keys must be question ids"))?;
-        let answers = pair.get(1);
-        // A single answer id is accepted as the portal accepts it.
-        let answers: Vec<JsValue> = if Array::is_array(&answers) {
-            Array::from(&answers).iter().collect()
-        } else {
-            vec![answers]
+        let given = pair.get(1);
+        let mut answers = Vec::new();
+        let mut add = |answer: &JsValue| match id(answer) {
+            Some(id) => Ok(answers.push(id)),
+            None => Err(Error::invalid_argument(
+                [
+                    "answers for question ",
+                    &uint_text(question),
+                    " must be positive integers",
+                ]
+                .concat(),
+            )),
         };
-        let answers = answers
-            .iter()
-            .map(|a| {
-                id(a).ok_or_else(|| {
-                    Error::invalid_argument(
-                        [
-                            "answers for question ",
-                            &uint_text(question),
-                            " must be positive integers",
-                        ]
-                        .concat(),
-                    )
-                })
-            })
-            .collect::<Result<Vec<u64>>>()?;
+        if Array::is_array(&given) {
+            for answer in Array::from(&given).iter() {
+                add(&answer)?;
+            }
+        } else {
+            // A single answer id is accepted as the portal accepts it.
+            add(&given)?;
+        }
         choices.push((question, answers));
     }
     Ballot::new(choices)
