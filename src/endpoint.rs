@@ -17,7 +17,7 @@ pub struct Endpoint {
 impl core::fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let shown = match &self.secret {
-            Some(secret) => crate::error::redact(&self.base, &[secret]),
+            Some(secret) => crate::error::redact(&self.base, core::slice::from_ref(secret)),
             None => self.base.clone(),
         };
         f.debug_tuple("Endpoint").field(&shown).finish()

@@ -150,22 +150,14 @@ impl Error {
     /// Replaces every occurrence of each secret in the description.
     /// The client calls this on anything that came from outside (a fetch
     /// error's text may quote the URL, which holds a webhook code).
-    pub fn redact(mut self, secrets: &[&str]) -> Self {
+    pub fn redact(mut self, secrets: &[String]) -> Self {
         self.description = redact(&self.description, secrets);
         self
     }
 }
 
-impl Error {
-    /// [`Error::redact`] with owned secrets.
-    pub fn redact_owned(self, secrets: &[String]) -> Self {
-        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-        self.redact(&secrets)
-    }
-}
-
 /// `text` with each non-empty secret replaced by `***`.
-pub fn redact(text: &str, secrets: &[&str]) -> String {
+pub fn redact(text: &str, secrets: &[String]) -> String {
     let mut out = text.to_owned();
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         let mut rest = out.as_str();
@@ -243,7 +235,7 @@ mod tests {
             ErrorKind::Network,
             "Failed to parse URL from https://p/rest/1/s3cr3t/x",
         )
-        .redact(&["s3cr3t", ""]);
+        .redact(&["s3cr3t".into(), String::new()]);
         assert!(!e.description().contains("s3cr3t"));
         assert!(!format!("{e:?}").contains("s3cr3t"));
         assert!(e.description().contains("/rest/1/***/x"));

@@ -178,11 +178,11 @@ impl TokenAuth {
                 }
             }
             TokenSource::Bx24(sdk) => {
-                let data = call_method(sdk, "getAuth", &[])?;
+                let data = call_method(sdk, "getAuth", None)?;
                 self.adopt_frame_auth(&data, true)?;
             }
             TokenSource::B24Frame(sdk) => {
-                let data = call_method(&get(sdk, "auth"), "getAuthData", &[])?;
+                let data = call_method(&get(sdk, "auth"), "getAuthData", None)?;
                 self.adopt_frame_auth(&data, true)?;
             }
         }
@@ -245,9 +245,7 @@ impl TokenAuth {
             )),
         };
         outcome.map_err(|e| {
-            let secrets = self.secrets();
-            let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-            let description = crate::error::redact(e.description(), &secrets);
+            let description = crate::error::redact(e.description(), &self.secrets());
             Error::new(ErrorKind::AuthRefreshFailed, description)
         })
     }
@@ -280,7 +278,7 @@ impl TokenAuth {
                 // refreshAuth(callback): wrap the callback style in a Promise.
                 let mut thrown = None;
                 let promise = Promise::new(&mut |resolve, _reject| {
-                    thrown = call_method(sdk, "refreshAuth", &[resolve.into()]).err();
+                    thrown = call_method(sdk, "refreshAuth", Some(&resolve)).err();
                 });
                 if let Some(error) = thrown {
                     return Err(error);
@@ -289,7 +287,7 @@ impl TokenAuth {
                 self.adopt_frame_auth(&data, false)
             }
             TokenSource::B24Frame(sdk) => {
-                let returned = call_method(&get(sdk, "auth"), "refreshAuth", &[])?;
+                let returned = call_method(&get(sdk, "auth"), "refreshAuth", None)?;
                 let data = settle(returned).await.map_err(refresh_rejected)?;
                 self.adopt_frame_auth(&data, false)
             }
@@ -326,14 +324,17 @@ impl TokenAuth {
 }
 
 /// `target[name](...args)`, with a thrown exception as an error.
-fn call_method(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue> {
+fn call_method(target: &JsValue, name: &str, arg: Option<&JsValue>) -> Result<JsValue> {
     let function: Function = get(target, name)
         .dyn_into()
         .map_err(|_| ())
         .ok()
         .ok_or_else(|| Error::invalid_argument(["the SDK has no ", name, "()"].concat()))?;
-    let args: js_sys::Array = args.iter().collect();
-    function.apply(target, &args).map_err(|e| {
+    let called = match arg {
+        Some(arg) => function.call1(target, arg),
+        None => function.call0(target),
+    };
+    called.map_err(|e| {
         Error::new(
             ErrorKind::AuthRefreshFailed,
             [name, "() threw: ", &js_text(&e)].concat(),

@@ -295,7 +295,7 @@ impl VoteClient {
             First::Right(First::Left(())) => Err(timed_out(method)),
             First::Right(First::Right(())) => Err(cancelled(method)),
         };
-        outcome.map_err(|e| e.redact_owned(&self.secrets()))
+        outcome.map_err(|e| e.redact(&self.secrets()))
     }
 
     async fn attempts(&self, method: Method, form: Form, deadline_ms: f64) -> Result<Outcome> {
@@ -395,7 +395,10 @@ impl VoteClient {
 
     fn secrets(&self) -> Vec<String> {
         match &self.inner.auth {
-            Auth::Webhook(endpoint) => endpoint.secret().map(str::to_owned).into_iter().collect(),
+            Auth::Webhook(endpoint) => match endpoint.secret() {
+                Some(code) => vec![code.to_owned()],
+                None => Vec::new(),
+            },
             Auth::Token(auth) => auth.secrets(),
         }
     }
