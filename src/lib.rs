@@ -30,6 +30,7 @@ mod prelude {
     #[cfg(test)]
     pub use alloc::format;
     pub use alloc::string::{String, ToString};
+    #[cfg(test)]
     pub use alloc::vec;
     pub use alloc::vec::Vec;
 }

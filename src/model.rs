@@ -182,10 +182,6 @@ impl AttachedVote {
                 }
             }
             question.retally();
-            // Users see sort order; `retally` works in id order on its own.
-            crate::tally::small_sort_by(&mut question.answers, |a, b| {
-                (a.sort, a.id) < (b.sort, b.id)
-            });
         }
         crate::tally::small_sort_by(&mut a.questions, |a, b| (a.sort, a.id) < (b.sort, b.id));
         Ok(a)
@@ -241,34 +237,30 @@ impl Question {
     }
 
     /// Recomputes `percent` and `exactPercent` of every answer from the
-    /// counters, as the portal's widget would show them.
+    /// counters, as the portal's widget would show them, and leaves the
+    /// answers in display order (sort, then id).
     pub fn retally(&mut self) {
-        let mut by_id: Vec<usize> = (0..self.answers.len()).collect();
-        crate::tally::small_sort_by(&mut by_id, |&i, &j| {
-            self.answers.get(i).map_or(0, |a| a.id) < self.answers.get(j).map_or(0, |a| a.id)
-        });
-        let votes: Vec<u64> = by_id
-            .iter()
-            .filter_map(|&i| self.answers.get(i).map(|a| a.votes))
-            .collect();
+        // The widget hands out rounding remainders in answer id order.
+        crate::tally::small_sort_by(&mut self.answers, |a, b| a.id < b.id);
+        let mut votes = Vec::new();
+        let mut sum = 0u64;
+        for answer in &self.answers {
+            votes.push(answer.votes);
+            sum = sum.saturating_add(answer.votes);
+        }
         let options = TallyOptions {
             multiple: self.multiple,
             voters: Some(self.voters),
             decimals: 0,
         };
-        let base = if self.multiple {
-            self.voters
-        } else {
-            votes.iter().fold(0u64, |sum, &v| sum.saturating_add(v))
-        };
+        let base = if self.multiple { self.voters } else { sum };
         // Cannot fail: decimals is 0 and voters is given.
         let shown = tally::percentages(&votes, options).unwrap_or_default();
-        for (&index, &percent) in by_id.iter().zip(shown.iter()) {
-            if let Some(answer) = self.answers.get_mut(index) {
-                answer.percent = percent;
-                answer.exact_percent = tally::exact_percent(answer.votes, base);
-            }
+        for (answer, &percent) in self.answers.iter_mut().zip(&shown) {
+            answer.percent = percent;
+            answer.exact_percent = tally::exact_percent(answer.votes, base);
         }
+        crate::tally::small_sort_by(&mut self.answers, |a, b| (a.sort, a.id) < (b.sort, b.id));
     }
 }
 

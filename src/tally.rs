@@ -30,18 +30,20 @@ pub fn percentages(votes: &[u64], options: TallyOptions) -> Result<Vec<f64>> {
         return Err(Error::invalid_argument("decimals must be 0, 1 or 2"));
     }
     let scale = 10u64.pow(u32::from(options.decimals));
-    let units = if options.multiple {
+    let mut units = single_choice_units(votes, scale);
+    if options.multiple {
         let voters = options.voters.ok_or_else(|| {
             Error::invalid_argument("voters is required for a multiple-choice question")
         })?;
-        votes
-            .iter()
-            .map(|&v| multiple_choice_units(v, voters, scale))
-            .collect()
-    } else {
-        single_choice_units(votes, scale)
-    };
-    Ok(units.into_iter().map(|u| u as f64 / scale as f64).collect())
+        for (unit, &v) in units.iter_mut().zip(votes) {
+            *unit = multiple_choice_units(v, voters, scale);
+        }
+    }
+    let mut shown = Vec::with_capacity(units.len());
+    for unit in units {
+        shown.push(unit as f64 / scale as f64);
+    }
+    Ok(shown)
 }
 
 /// The unrounded share: `votes × 100 / base`, 0 when `base` is 0.
@@ -57,24 +59,33 @@ pub fn exact_percent(votes: u64, base: u64) -> f64 {
 /// the missing units to the largest fractional parts, earliest first.
 fn single_choice_units(votes: &[u64], scale: u64) -> Vec<u64> {
     // Summed in f64: exact below 2^53, and no wrap or saturation above it.
-    let total: f64 = votes.iter().map(|&v| v as f64).sum();
-    if total == 0.0 {
-        return vec![0; votes.len()];
+    let mut total = 0.0;
+    for &v in votes {
+        total += v as f64;
     }
     // The widget divides first and multiplies after, in f64; keep that order
     // so that the fractional parts (and hence the tie-breaks) match it.
-    let shares: Vec<f64> = votes
-        .iter()
-        .map(|&v| v as f64 / total * 100.0 * scale as f64)
-        .collect();
-    let mut units: Vec<u64> = shares.iter().map(|s| *s as u64).collect();
-    let handed_out: u64 = units.iter().sum();
+    let (mut shares, mut units, mut by_fraction) = (Vec::new(), Vec::new(), Vec::new());
+    let mut handed_out = 0u64;
+    for (index, &v) in votes.iter().enumerate() {
+        let share = if total == 0.0 {
+            0.0
+        } else {
+            v as f64 / total * 100.0 * scale as f64
+        };
+        // Shares are ≥ 0: truncation is the floor.
+        shares.push(share);
+        units.push(share as u64);
+        handed_out = handed_out.saturating_add(share as u64);
+        by_fraction.push(index);
+    }
+    if total == 0.0 {
+        return units;
+    }
     let remainder = (100 * scale).saturating_sub(handed_out);
 
-    let mut by_fraction: Vec<usize> = (0..shares.len()).collect();
     // `sort_by` is stable: equal fractions keep their order, earlier first.
     small_sort_by(&mut by_fraction, |&a, &b| {
-        // Shares are ≥ 0: truncation is the floor.
         let fa = shares.get(a).map_or(0.0, |s| s - (*s as u64) as f64);
         let fb = shares.get(b).map_or(0.0, |s| s - (*s as u64) as f64);
         fb.total_cmp(&fa).is_lt()

@@ -7,6 +7,7 @@
 use crate::prelude::*;
 use alloc::boxed::Box;
 use alloc::rc::Rc;
+use alloc::vec;
 use core::cell::RefCell;
 use core::future::Future;
 use core::pin::Pin;

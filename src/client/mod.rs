@@ -4,6 +4,7 @@
 
 use crate::prelude::*;
 use alloc::boxed::Box;
+use alloc::vec;
 pub mod auth;
 
 use alloc::rc::Rc;

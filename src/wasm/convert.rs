@@ -3,6 +3,7 @@
 use crate::decode::ToJson;
 use crate::error::Error;
 use crate::prelude::*;
+use alloc::vec;
 use js_sys::{Reflect, JSON};
 use wasm_bindgen::prelude::*;
 

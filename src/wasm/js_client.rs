@@ -262,7 +262,10 @@ fn ballot_from(value: &JsValue) -> Result<Ballot> {
         let given = pair.get(1);
         let mut answers = Vec::new();
         let mut add = |answer: &JsValue| match id(answer) {
-            Some(id) => Ok(answers.push(id)),
+            Some(id) => {
+                answers.push(id);
+                Ok(())
+            }
             None => Err(Error::invalid_argument(
                 [
                     "answers for question ",
