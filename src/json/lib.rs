@@ -460,10 +460,12 @@ fn scan_plain(bytes: &[u8], mut from: usize) -> usize {
         let zero_in = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
         let quote = zero_in(x ^ (ONES * u64::from(b'"')));
         let backslash = zero_in(x ^ (ONES * u64::from(b'\\')));
-        // Some byte below 0x20 (exact as to whether one exists).
+        // Bytes below 0x20. In all three masks the lowest set bit marks the
+        // first such byte exactly (higher ones may be false alarms).
         let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
-        if quote | backslash | control != 0 {
-            break;
+        let found = quote | backslash | control;
+        if found != 0 {
+            return from + (found.trailing_zeros() / 8) as usize;
         }
         from += 8;
     }
