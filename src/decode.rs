@@ -441,7 +441,7 @@ fn found<T>(r: &mut Reader, read: impl FnOnce(&mut Reader) -> Read<T>) -> Read<F
 fn unexpected(expected: &str, got: &str) -> Error {
     Error::new(
         ErrorKind::UnexpectedResult,
-        ["expected ", expected, " as the result, got ", got].concat(),
+        crate::concat(&["expected ", expected, " as the result, got ", got]),
     )
 }
 
@@ -457,20 +457,17 @@ fn read_document(body: &str, read: &mut dyn FnMut(&mut Reader) -> Read<()>) -> R
             "the response has an unexpected shape"
         };
         let (line, column) = reader.line_column(fault.at);
-        Error::decode(
-            [
-                what,
-                ": ",
-                &fault.message,
-                " at ",
-                &fault.path(),
-                " (line ",
-                &uint_text(line as u64),
-                ", column ",
-                &uint_text(column as u64),
-                ")",
-            ]
-            .concat(),
-        )
+        Error::decode(crate::concat(&[
+            what,
+            ": ",
+            &fault.message,
+            " at ",
+            &fault.path(),
+            " (line ",
+            &uint_text(line as u64),
+            ", column ",
+            &uint_text(column as u64),
+            ")",
+        ]))
     })
 }

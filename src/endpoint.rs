@@ -41,7 +41,7 @@ impl Endpoint {
             return Err(Error::invalid_argument(SHAPE));
         }
         Ok(Endpoint {
-            base: [&origin, "/rest/", user, "/", code, "/"].concat(),
+            base: crate::concat(&[&origin, "/rest/", user, "/", code, "/"]),
             secret: Some(code.to_owned()),
         })
     }
@@ -53,7 +53,7 @@ impl Endpoint {
         let with_scheme = if crate::error::find(domain, "://").is_some() {
             domain.to_owned()
         } else {
-            ["https://", domain].concat()
+            crate::concat(&["https://", domain])
         };
         let (origin, path) = split_origin(&with_scheme).ok_or_else(|| {
             Error::invalid_argument("domain must be a portal host such as portal.bitrix24.com")
@@ -65,14 +65,14 @@ impl Endpoint {
         }
         check_transport(&origin, allow_insecure_http)?;
         Ok(Endpoint {
-            base: [&origin, "/rest/"].concat(),
+            base: crate::concat(&[&origin, "/rest/"]),
             secret: None,
         })
     }
 
     /// The URL of a REST method.
     pub fn method_url(&self, method: &str) -> String {
-        [&self.base, method].concat()
+        crate::concat(&[&self.base, method])
     }
 
     /// The webhook code, if any: a secret to redact.
@@ -103,7 +103,7 @@ fn split_origin(url: &str) -> Option<(String, &str)> {
             .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b));
     host_ok.then(|| {
         (
-            [&scheme, "://", &authority.to_ascii_lowercase()].concat(),
+            crate::concat(&[&scheme, "://", &authority.to_ascii_lowercase()]),
             path,
         )
     })

@@ -140,9 +140,9 @@ impl Error {
         } else {
             self.code()
         };
-        let mut message = [code, ": ", &self.description].concat();
+        let mut message = crate::concat(&[code, ": ", &self.description]);
         if let Some(method) = self.method {
-            message.push_str(&[" (", method, ")"].concat());
+            message.push_str(&crate::concat(&[" (", method, ")"]));
         }
         message
     }

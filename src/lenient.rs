@@ -170,7 +170,7 @@ fn key_id(r: &Reader, key: &str) -> Read<u64> {
         r.shape(
             r.here(),
             // The key is the portal's text: quoted as JSON, not escaped by fmt.
-            ["expected an id as the key, got ", &crate::json::quoted(key)].concat(),
+            crate::concat(&["expected an id as the key, got ", &crate::json::quoted(key)]),
         )
     })
 }

@@ -35,6 +35,20 @@ mod prelude {
     pub use alloc::vec::Vec;
 }
 
+/// `parts` joined, for messages and URLs: `format!` or `<[&str]>::concat`
+/// would each bring a kilobyte of generic code into the wasm.
+pub(crate) fn concat(parts: &[&str]) -> alloc::string::String {
+    let mut length = 0;
+    for part in parts {
+        length += part.len();
+    }
+    let mut text = alloc::string::String::with_capacity(length);
+    for part in parts {
+        text.push_str(part);
+    }
+    text
+}
+
 /// The client (wasm32 only: it runs on the host's fetch).
 #[cfg(target_arch = "wasm32")]
 pub mod client;

@@ -108,15 +108,12 @@ impl EntityRefs {
     /// Validates the module, the type and 1 to 50 positive ids.
     pub fn new(module_id: String, entity_type: String, entity_ids: Vec<u64>) -> Result<Self> {
         if entity_ids.is_empty() || entity_ids.len() > MAX_ENTITY_IDS {
-            return Err(Error::invalid_argument(
-                [
-                    "entityIds must hold 1 to ",
-                    &uint_text(MAX_ENTITY_IDS as u64),
-                    " ids, got ",
-                    &uint_text(entity_ids.len() as u64),
-                ]
-                .concat(),
-            ));
+            return Err(Error::invalid_argument(crate::concat(&[
+                "entityIds must hold 1 to ",
+                &uint_text(MAX_ENTITY_IDS as u64),
+                " ids, got ",
+                &uint_text(entity_ids.len() as u64),
+            ])));
         }
         for id in &entity_ids {
             positive(*id, "entityIds[]")?;
@@ -149,9 +146,10 @@ fn module_id_as_stored(module_id: String) -> String {
 
 fn positive(id: u64, name: &str) -> Result<u64> {
     if id == 0 {
-        Err(Error::invalid_argument(
-            [name, " must be a positive integer"].concat(),
-        ))
+        Err(Error::invalid_argument(crate::concat(&[
+            name,
+            " must be a positive integer",
+        ])))
     } else {
         Ok(id)
     }
@@ -159,9 +157,10 @@ fn positive(id: u64, name: &str) -> Result<u64> {
 
 fn non_empty(value: String, name: &str) -> Result<String> {
     if value.trim().is_empty() {
-        Err(Error::invalid_argument(
-            [name, " must not be empty"].concat(),
-        ))
+        Err(Error::invalid_argument(crate::concat(&[
+            name,
+            " must not be empty",
+        ])))
     } else {
         Ok(value)
     }
@@ -265,13 +264,10 @@ impl Ballot {
         for (question, answers) in &choices {
             positive(*question, "a ballot's question id")?;
             if answers.is_empty() {
-                return Err(Error::invalid_argument(
-                    [
-                        "the ballot gives no answer for question ",
-                        &uint_text(*question),
-                    ]
-                    .concat(),
-                ));
+                return Err(Error::invalid_argument(crate::concat(&[
+                    "the ballot gives no answer for question ",
+                    &uint_text(*question),
+                ])));
             }
             for answer in answers {
                 positive(*answer, "a ballot's answer id")?;
@@ -283,7 +279,7 @@ impl Ballot {
     /// Adds `ballot[<question>][]=<answer>` for every choice.
     pub fn write(&self, form: &mut Form) {
         for (question, answers) in &self.0 {
-            let name = ["ballot[", &uint_text(*question), "][]"].concat();
+            let name = crate::concat(&["ballot[", &uint_text(*question), "][]"]);
             for answer in answers {
                 form.number(&name, *answer);
             }

@@ -330,7 +330,7 @@ fn call_method(target: &JsValue, name: &str, arg: Option<&JsValue>) -> Result<Js
         .dyn_into()
         .map_err(|_| ())
         .ok()
-        .ok_or_else(|| Error::invalid_argument(["the SDK has no ", name, "()"].concat()))?;
+        .ok_or_else(|| Error::invalid_argument(crate::concat(&["the SDK has no ", name, "()"])))?;
     let called = match arg {
         Some(arg) => function.call1(target, arg),
         None => function.call0(target),
@@ -338,7 +338,7 @@ fn call_method(target: &JsValue, name: &str, arg: Option<&JsValue>) -> Result<Js
     called.map_err(|e| {
         Error::new(
             ErrorKind::AuthRefreshFailed,
-            [name, "() threw: ", &js_text(&e)].concat(),
+            crate::concat(&[name, "() threw: ", &js_text(&e)]),
         )
     })
 }
@@ -346,7 +346,7 @@ fn call_method(target: &JsValue, name: &str, arg: Option<&JsValue>) -> Result<Js
 fn refresh_rejected(error: JsValue) -> Error {
     Error::new(
         ErrorKind::AuthRefreshFailed,
-        ["the refresh was rejected: ", &js_text(&error)].concat(),
+        crate::concat(&["the refresh was rejected: ", &js_text(&error)]),
     )
 }
 

@@ -47,15 +47,12 @@ fn vote_counts(votes: &JsValue) -> Result<Vec<u64>, Error> {
     let mut counts = Vec::new();
     for (i, v) in js_sys::Array::from(votes).iter().enumerate() {
         let count = whole_number(&v).ok_or_else(|| {
-            Error::invalid_argument(
-                [
-                    "votes[",
-                    &uint_text(i as u64),
-                    "] must be a whole number ≥ 0, got ",
-                    describe(&v),
-                ]
-                .concat(),
-            )
+            Error::invalid_argument(crate::concat(&[
+                "votes[",
+                &uint_text(i as u64),
+                "] must be a whole number ≥ 0, got ",
+                describe(&v),
+            ]))
         })?;
         counts.push(count);
     }
@@ -77,9 +74,11 @@ fn tally_options(options: &JsValue) -> Result<TallyOptions, Error> {
             return Ok(None);
         }
         whole_number(value).map(Some).ok_or_else(|| {
-            Error::invalid_argument(
-                [name, " must be a whole number ≥ 0, got ", describe(value)].concat(),
-            )
+            Error::invalid_argument(crate::concat(&[
+                name,
+                " must be a whole number ≥ 0, got ",
+                describe(value),
+            ]))
         })
     };
     let decimals = count(&decimals, "decimals")?.unwrap_or(0);

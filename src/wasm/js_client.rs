@@ -266,14 +266,11 @@ fn ballot_from(value: &JsValue) -> Result<Ballot> {
                 answers.push(id);
                 Ok(())
             }
-            None => Err(Error::invalid_argument(
-                [
-                    "answers for question ",
-                    &uint_text(question),
-                    " must be positive integers",
-                ]
-                .concat(),
-            )),
+            None => Err(Error::invalid_argument(crate::concat(&[
+                "answers for question ",
+                &uint_text(question),
+                " must be positive integers",
+            ]))),
         };
         if Array::is_array(&given) {
             for answer in Array::from(&given).iter() {
@@ -382,13 +379,13 @@ fn refresh_fn(refresh: Function) -> RefreshFn {
                 .map_err(|e| {
                     Error::new(
                         ErrorKind::AuthRefreshFailed,
-                        ["refresh threw: ", &js_text(&e)].concat(),
+                        crate::concat(&["refresh threw: ", &js_text(&e)]),
                     )
                 })?;
             let tokens = settle(returned).await.map_err(|e| {
                 Error::new(
                     ErrorKind::AuthRefreshFailed,
-                    ["refresh rejected: ", &js_text(&e)].concat(),
+                    crate::concat(&["refresh rejected: ", &js_text(&e)]),
                 )
             })?;
             token_set(&tokens, "accessToken", "refreshToken", "expiresAt")
@@ -404,7 +401,7 @@ fn string(value: &JsValue, key: &str) -> Result<Option<String>> {
     field
         .as_string()
         .map(Some)
-        .ok_or_else(|| Error::invalid_argument([key, " must be a string"].concat()))
+        .ok_or_else(|| Error::invalid_argument(crate::concat(&[key, " must be a string"])))
 }
 
 fn number(value: &JsValue, key: &str) -> Result<Option<f64>> {
@@ -416,7 +413,7 @@ fn number(value: &JsValue, key: &str) -> Result<Option<f64>> {
         .as_f64()
         .filter(|n| n.is_finite() && *n > 0.0)
         .map(Some)
-        .ok_or_else(|| Error::invalid_argument([key, " must be a positive number"].concat()))
+        .ok_or_else(|| Error::invalid_argument(crate::concat(&[key, " must be a positive number"])))
 }
 
 fn count(value: &JsValue, key: &str) -> Result<Option<u64>> {
@@ -424,9 +421,9 @@ fn count(value: &JsValue, key: &str) -> Result<Option<u64>> {
     if field.is_undefined() || field.is_null() {
         return Ok(None);
     }
-    whole_number(&field)
-        .map(Some)
-        .ok_or_else(|| Error::invalid_argument([key, " must be a whole number ≥ 0"].concat()))
+    whole_number(&field).map(Some).ok_or_else(|| {
+        Error::invalid_argument(crate::concat(&[key, " must be a whole number ≥ 0"]))
+    })
 }
 
 /// A positive id given as a number, or as a string of digits (a placement's
@@ -444,9 +441,9 @@ fn optional_id(value: &JsValue, key: &str) -> Result<Option<u64>> {
     if field.is_undefined() || field.is_null() {
         return Ok(None);
     }
-    id(&field)
-        .map(Some)
-        .ok_or_else(|| Error::invalid_argument([key, " must be a positive integer"].concat()))
+    id(&field).map(Some).ok_or_else(|| {
+        Error::invalid_argument(crate::concat(&[key, " must be a positive integer"]))
+    })
 }
 
 fn optional_function(value: &JsValue, key: &str) -> Result<Option<Function>> {
@@ -457,5 +454,5 @@ fn optional_function(value: &JsValue, key: &str) -> Result<Option<Function>> {
     field
         .dyn_into::<Function>()
         .map(Some)
-        .map_err(|_| Error::invalid_argument([key, " must be a function"].concat()))
+        .map_err(|_| Error::invalid_argument(crate::concat(&[key, " must be a function"])))
 }
