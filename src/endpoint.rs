@@ -29,14 +29,20 @@ impl Endpoint {
     pub fn webhook(url: &str, allow_insecure_http: bool) -> Result<Self> {
         const SHAPE: &str = "a webhook URL looks like https://<portal>/rest/<user id>/<code>/";
         let (origin, path) =
-            split_origin(url.trim()).ok_or_else(|| Error::invalid_argument(SHAPE))?;
+            split_origin(url.trim_ascii()).ok_or_else(|| Error::invalid_argument(SHAPE))?;
         check_transport(&origin, allow_insecure_http)?;
-        let mut parts = path.trim_matches('/').split('/');
-        let (Some("rest"), Some(user), Some(code), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        // `/rest/<user>/<code>`, with or without the slashes around it.
+        let path = path.strip_prefix('/').unwrap_or(path);
+        let path = path.strip_suffix('/').unwrap_or(path);
+        let ("rest", Some(rest)) = split_at_byte(path, b'/') else {
             return Err(Error::invalid_argument(SHAPE));
         };
+        let (user, Some(code)) = split_at_byte(rest, b'/') else {
+            return Err(Error::invalid_argument(SHAPE));
+        };
+        if code.bytes().any(|b| b == b'/') {
+            return Err(Error::invalid_argument(SHAPE));
+        }
         if user.is_empty() || !user.bytes().all(|b| b.is_ascii_digit()) || code.is_empty() {
             return Err(Error::invalid_argument(SHAPE));
         }
@@ -49,7 +55,8 @@ impl Endpoint {
     /// From a portal domain, with or without a scheme (`portal.bitrix24.com`,
     /// `https://portal.bitrix24.com`); without one, https.
     pub fn domain(domain: &str, allow_insecure_http: bool) -> Result<Self> {
-        let domain = domain.trim().trim_end_matches('/');
+        let domain = domain.trim_ascii();
+        let domain = domain.strip_suffix('/').unwrap_or(domain);
         let with_scheme = if crate::error::find(domain, "://").is_some() {
             domain.to_owned()
         } else {
@@ -89,11 +96,12 @@ fn split_origin(url: &str) -> Option<(String, &str)> {
     if scheme != "https" && scheme != "http" {
         return None;
     }
-    let (authority, path) = match rest.find(['/', '?', '#']) {
+    let end = rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#'));
+    let (authority, path) = match end {
         Some(at) => (rest.get(..at)?, rest.get(at..)?),
         None => (rest, ""),
     };
-    if path.starts_with(['?', '#']) {
+    if matches!(path.as_bytes().first(), Some(b'?' | b'#')) {
         return None;
     }
     let host_ok = !authority.is_empty()
@@ -124,10 +132,9 @@ fn check_transport(origin: &str, allow_insecure_http: bool) -> Result<()> {
 }
 
 fn is_loopback(authority: &str) -> bool {
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next().unwrap_or_default()
-    } else {
-        authority.split(':').next().unwrap_or_default()
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => split_at_byte(v6, b']').0,
+        None => split_at_byte(authority, b':').0,
     };
     host == "localhost" || host == "::1" || is_ipv4_loopback(host)
 }
@@ -135,15 +142,26 @@ fn is_loopback(authority: &str) -> bool {
 /// `127.a.b.c` in dotted decimal: four numbers 0 to 255, the first 127.
 fn is_ipv4_loopback(host: &str) -> bool {
     let mut octets = 0;
-    for part in host.split('.') {
+    let mut rest = Some(host);
+    while let Some(text) = rest {
+        let (part, after) = split_at_byte(text, b'.');
         let octet = (1..=3).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit());
         let value = part.parse::<u8>().ok().filter(|_| octet);
         if value.is_none() || (octets == 0 && value != Some(127)) {
             return false;
         }
         octets += 1;
+        rest = after;
     }
     octets == 4
+}
+
+/// `text` up to the first `separator`, and what follows it (if it occurs).
+fn split_at_byte(text: &str, separator: u8) -> (&str, Option<&str>) {
+    match text.bytes().position(|b| b == separator) {
+        Some(at) => (text.get(..at).unwrap_or(text), text.get(at + 1..)),
+        None => (text, None),
+    }
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ pub fn opt_number(r: &mut Reader) -> Read<Option<f64>> {
             return Ok(None);
         }
         Kind::Number => number(r.number()?),
-        Kind::String => number(r.string()?.trim()),
+        Kind::String => number(r.string()?.trim_ascii()),
         _ => r.skip().map(|()| None)?,
     };
     match parsed {

@@ -156,7 +156,7 @@ fn positive(id: u64, name: &str) -> Result<u64> {
 }
 
 fn non_empty(value: String, name: &str) -> Result<String> {
-    if value.trim().is_empty() {
+    if value.trim_ascii().is_empty() {
         Err(Error::invalid_argument(crate::concat(&[
             name,
             " must not be empty",
