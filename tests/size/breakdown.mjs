@@ -29,21 +29,21 @@ try {
   sh("wasm-bindgen", ["--target", "web", "--out-dir", dir, input]);
   const features = ["reference-types", "bulk-memory", "nontrapping-float-to-int", "sign-ext", "multivalue", "mutable-globals"];
   const named = join(dir, "named.wasm");
-  sh("wasm-opt", ["-Oz", "-g", ...features.map((f) => `--enable-${f}`), join(dir, "b24_vote_bg.wasm"), "-o", named]);
+  sh("wasm-opt", ["-O1", "-g", ...features.map((f) => `--enable-${f}`), join(dir, "b24_vote_bg.wasm"), "-o", named]);
   const csv = sh("twiggy", ["top", "-n", "1000000", "--format", "csv", named]);
 
-  // First match wins; the order matters (e.g. serde_json before the model).
+  // First match wins; the order matters (e.g. the JSON crate before the rest).
   const kinds = [
     ["name section (stripped in the package)", /names" subsection/],
     ["std sorts", /slice::sort/],
     ["float formatting (flt2dec, zmij)", /flt2dec|f64 as core\S*::fmt|float_to|Big32x40|zmij|bignum|dragon|grisu/],
     ["float parsing (dec2flt)", /dec2flt|f64 as core\S*::str/],
     ["core::fmt, Debug escapes", /fmt::|Formatter|escape_debug|is_printable|unicode|Arguments/],
-    ["serde_json", /serde_json/],
-    ["serde derives (model, decode, lenient)", /b24_vote::model|b24_vote::decode|b24_vote::lenient|serde_core|serde::/],
+    ["JSON reader/writer (b24-vote-json)", /b24_vote_json::/],
+    ["model, decode, lenient", /b24_vote::model|b24_vote::decode|b24_vote::lenient/],
     ["async state machines, future_to_promise", /Future>::poll|future_to_promise|\{\{closure\}\}/],
     ["other b24_vote code", /b24_vote::/],
-    ["allocator, Vec/String growth", /dlmalloc|__rdl|__rust_|alloc::|RawVec/],
+    ["allocator, Vec/String growth", /talc|dlmalloc|__rdl|__rust_|alloc::|RawVec/],
     ["wasm-bindgen export shims", /shim/],
     ["wasm-bindgen, js-sys, web-sys, gloo", /wasm_bindgen|js_sys|web_sys|externref|gloo/],
     ["data segments (.rodata)", /^data segment/],
@@ -62,7 +62,7 @@ try {
     t.items.push([bytes, name]);
     all += bytes;
   }
-  console.log(`breakdown of ${input} after wasm-opt -Oz, names kept: ${all} B`);
+  console.log(`breakdown of ${input} after wasm-opt -O1, names kept: ${all} B`);
   for (const [kind, t] of [...totals].sort((a, b) => b[1].bytes - a[1].bytes)) {
     if (!t.bytes) continue;
     console.log(`${String(t.bytes).padStart(8)} B  ${kind}`);
