@@ -190,6 +190,10 @@ mod tests {
         assert!(!err.to_string().contains("s3cret"));
         assert!(Endpoint::webhook("http://portal.example/rest/1/s3cret/", true).is_ok());
         assert!(Endpoint::webhook("http://127.evil.com/rest/1/x/", false).is_err());
+        assert!(Endpoint::webhook("http://127.0.0.256/rest/1/x/", false).is_err());
+        assert!(Endpoint::webhook("http://127.1/rest/1/x/", false).is_err());
+        assert!(Endpoint::webhook("http://127.0.0.1.evil/rest/1/x/", false).is_err());
+        assert!(Endpoint::webhook("http://127.0.0.9:81/rest/1/x/", false).is_ok());
         assert!(Endpoint::domain("http://portal.example", false).is_err());
     }
 
@@ -199,6 +203,8 @@ mod tests {
             "portal/rest/1/s3cret/",
             "https://p/rest/one/s3cret/",
             "https://p/rest/1/s3cret/extra/",
+            "https://p/rest//s3cret/",
+            "https://p/rest/1/s3cret//",
             "https://p/api/1/s3cret/",
             "https://user@p/rest/1/s3cret/",
             "ftp://p/rest/1/s3cret/",
