@@ -338,7 +338,7 @@ pub trait ToJson {
     fn write_json(&self, w: &mut Writer);
     /// The JS shape as a JSON string.
     fn to_json(&self) -> String {
-        let mut w = Writer::default();
+        let mut w = Writer::with_capacity(4096);
         self.write_json(&mut w);
         w.finish()
     }

@@ -366,7 +366,8 @@ impl AttachedVote {
 
     /// The JS shape as a JSON string.
     pub fn to_json(&self) -> String {
-        let mut w = Writer::default();
+        // About 300 bytes per answer: one allocation instead of a dozen.
+        let mut w = Writer::with_capacity(4096);
         self.write_json(&mut w);
         w.finish()
     }

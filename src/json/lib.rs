@@ -485,6 +485,13 @@ pub struct Writer {
 }
 
 impl Writer {
+    /// A writer with room for `bytes` of output before it grows.
+    pub fn with_capacity(bytes: usize) -> Self {
+        Writer {
+            out: String::with_capacity(bytes),
+        }
+    }
+
     /// The JSON text.
     pub fn finish(self) -> String {
         self.out
