@@ -450,7 +450,7 @@ fn unexpected(expected: &str, got: &str) -> Error {
 fn read_document(body: &str, read: &mut dyn FnMut(&mut Reader) -> Read<()>) -> Result<()> {
     let mut reader = Reader::new(body);
     let outcome = read(&mut reader).and_then(|()| reader.finish());
-    outcome.map_err(|fault: Fault| {
+    outcome.map_err(|fault: alloc::boxed::Box<Fault>| {
         let what = if fault.syntax {
             "the response is not valid JSON"
         } else {

@@ -27,6 +27,7 @@ extern crate alloc;
 extern crate std;
 
 use alloc::borrow::Cow;
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -62,14 +63,15 @@ impl Fault {
         path
     }
 
-    fn within(mut self, segment: impl Into<String>) -> Self {
+    fn within(mut self: Box<Self>, segment: impl Into<String>) -> Box<Self> {
         self.path.push(segment.into());
         self
     }
 }
 
-/// Shorthand for reader results.
-pub type Read<T> = Result<T, Fault>;
+/// Shorthand for reader results. The fault is boxed: every read returns a
+/// `Result`, and a pointer-sized error keeps the success path cheap.
+pub type Read<T> = Result<T, Box<Fault>>;
 
 /// What the next value is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,23 +115,23 @@ impl<'a> Reader<'a> {
     }
 
     /// A syntax fault at the current position.
-    fn syntax(&self, message: &str) -> Fault {
-        Fault {
+    fn syntax(&self, message: &str) -> Box<Fault> {
+        Box::new(Fault {
             at: self.pos,
             message: message.into(),
             path: Vec::new(),
             syntax: true,
-        }
+        })
     }
 
     /// A shape fault (valid JSON, unexpected value) at `at`.
-    pub fn shape(&self, at: usize, message: impl Into<String>) -> Fault {
-        Fault {
+    pub fn shape(&self, at: usize, message: impl Into<String>) -> Box<Fault> {
+        Box::new(Fault {
             at,
             message: message.into(),
             path: Vec::new(),
             syntax: false,
-        }
+        })
     }
 
     /// The current byte offset.
