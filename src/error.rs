@@ -2,6 +2,7 @@
 //! the client. In JS it becomes a real `Error` named `B24VoteError`.
 
 use crate::prelude::*;
+use alloc::boxed::Box;
 use core::fmt;
 
 /// What went wrong, as a stable code. Portal errors keep the portal's code
@@ -34,7 +35,12 @@ pub enum ErrorKind {
 /// description; the client never puts a token or webhook code into any of
 /// them (see `redact`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<Details>);
+
+/// Boxed: every fallible function returns a `Result`, and a pointer-sized
+/// error keeps the success path (and the wasm) small.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Details {
     kind: ErrorKind,
     status: u16,
     description: String,
@@ -44,12 +50,12 @@ pub struct Error {
 impl Error {
     /// An error of `kind` with a human-readable description.
     pub fn new(kind: ErrorKind, description: impl Into<String>) -> Self {
-        Error {
+        Error(Box::new(Details {
             kind,
             status: 0,
             description: description.into(),
             method: None,
-        }
+        }))
     }
 
     /// An error the portal reported in its `{"error", "error_description"}` envelope.
@@ -69,24 +75,24 @@ impl Error {
 
     /// The same error, tagged with the HTTP status it came with.
     pub fn with_status(mut self, status: u16) -> Self {
-        self.status = status;
+        self.0.status = status;
         self
     }
 
     /// The same error, tagged with the REST method that produced it.
     pub fn with_method(mut self, method: &'static str) -> Self {
-        self.method = Some(method);
+        self.0.method = Some(method);
         self
     }
 
     /// The kind, for matching in Rust.
     pub fn kind(&self) -> &ErrorKind {
-        &self.kind
+        &self.0.kind
     }
 
     /// The stable code: the portal's own, or one of ours in SCREAMING_CASE.
     pub fn code(&self) -> &str {
-        match &self.kind {
+        match &self.0.kind {
             ErrorKind::Portal(code) => code,
             ErrorKind::Network => "NETWORK_ERROR",
             ErrorKind::Timeout => "TIMEOUT",
@@ -100,32 +106,32 @@ impl Error {
 
     /// HTTP status of the response, 0 when there was none.
     pub fn status(&self) -> u16 {
-        self.status
+        self.0.status
     }
 
     /// What happened, in words.
     pub fn description(&self) -> &str {
-        &self.description
+        &self.0.description
     }
 
     /// The REST method, when the error came from a call.
     pub fn method(&self) -> Option<&'static str> {
-        self.method
+        self.0.method
     }
 
     /// Whether the same call may succeed if tried again later: rate and
     /// operating limits, server-side failures, the network and timeouts.
     /// Hard errors (not found, access denied, bad input) are not.
     pub fn retryable(&self) -> bool {
-        match &self.kind {
+        match &self.0.kind {
             ErrorKind::Portal(code) => {
                 matches!(
                     code.as_str(),
                     "QUERY_LIMIT_EXCEEDED" | "OPERATION_TIME_LIMIT" | "INTERNAL_SERVER_ERROR"
-                ) || (code != "OVERLOAD_LIMIT" && code != "PORTAL_DELETED" && self.status >= 500)
+                ) || (code != "OVERLOAD_LIMIT" && code != "PORTAL_DELETED" && self.0.status >= 500)
             }
             ErrorKind::Network | ErrorKind::Timeout => true,
-            ErrorKind::Decode => self.status >= 500,
+            ErrorKind::Decode => self.0.status >= 500,
             ErrorKind::Aborted
             | ErrorKind::UnexpectedResult
             | ErrorKind::InvalidArgument
@@ -140,8 +146,8 @@ impl Error {
         } else {
             self.code()
         };
-        let mut message = crate::concat(&[code, ": ", &self.description]);
-        if let Some(method) = self.method {
+        let mut message = crate::concat(&[code, ": ", &self.0.description]);
+        if let Some(method) = self.0.method {
             message.push_str(&crate::concat(&[" (", method, ")"]));
         }
         message
@@ -151,7 +157,7 @@ impl Error {
     /// The client calls this on anything that came from outside (a fetch
     /// error's text may quote the URL, which holds a webhook code).
     pub fn redact(mut self, secrets: &[String]) -> Self {
-        self.description = redact(&self.description, secrets);
+        self.0.description = redact(&self.0.description, secrets);
         self
     }
 }
