@@ -35,33 +35,16 @@ mod prelude {
     pub use alloc::vec::Vec;
 }
 
-/// `parts` joined, for messages and URLs: `format!` or `<[&str]>::concat`
-/// would each bring a kilobyte of generic code into the wasm.
-pub(crate) fn concat(parts: &[&str]) -> alloc::string::String {
-    let mut length = 0;
-    for part in parts {
-        length += part.len();
-    }
-    let mut text = alloc::string::String::with_capacity(length);
-    for part in parts {
-        text.push_str(part);
-    }
-    text
-}
+pub(crate) use b24_vote_core::concat;
 
 /// The client (wasm32 only: it runs on the host's fetch).
 #[cfg(target_arch = "wasm32")]
 pub mod client;
-pub mod decode;
-pub mod error;
-pub use b24_vote_json as json;
+pub use b24_vote_core::{decode, error, json, lenient, model, tally};
 pub mod endpoint;
 pub mod form;
-pub mod lenient;
-pub mod model;
 pub mod policy;
 pub mod poll_ref;
-pub mod tally;
 
 /// The JS boundary (wasm32 only): exports and conversions.
 #[cfg(target_arch = "wasm32")]

@@ -181,7 +181,7 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
 
 /// Byte offset of the first `needle` in `haystack`; a plain byte search
 /// (core's `str::find` with a `&str` pattern costs ~2 KB of wasm).
-pub(crate) fn find(haystack: &str, needle: &str) -> Option<usize> {
+pub fn find(haystack: &str, needle: &str) -> Option<usize> {
     let needle = needle.as_bytes();
     if needle.is_empty() {
         return Some(0);
