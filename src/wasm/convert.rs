@@ -4,6 +4,7 @@ use crate::decode::ToJson;
 use crate::error::Error;
 use crate::prelude::*;
 use alloc::vec;
+use core::cell::RefCell;
 use js_sys::{Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
@@ -69,6 +70,29 @@ extern "C" {
     fn written(this: &Encoded) -> u32;
 }
 
+/// JS objects kept for the life of the module, so that decoding a body
+/// does not build them again on every call (3% of `parseVoteResponse` on
+/// the docs' recall body). A plain `static`: the npm build has no std, so
+/// no `thread_local!`. The borrows are held only across calls into engine
+/// built-ins (`TextEncoder`, typed arrays), which cannot re-enter.
+struct Cache {
+    encoder: RefCell<Option<Utf8Encoder>>,
+    /// A view of all of wasm memory; rebuilt when growing detaches it.
+    memory: RefCell<Option<js_sys::Uint8Array>>,
+}
+
+// SAFETY: wasm32 without the `atomics` target feature runs one thread, so
+// the cache is never shared between threads (the build refuses `atomics`).
+unsafe impl Sync for Cache {}
+
+#[cfg(target_feature = "atomics")]
+compile_error!("b24-vote assumes single-threaded wasm (no `atomics`)");
+
+static CACHE: Cache = Cache {
+    encoder: RefCell::new(None),
+    memory: RefCell::new(None),
+};
+
 /// A JS string as a Rust `String`, encoded by the engine's own
 /// `TextEncoder.encodeInto` straight into wasm memory. The glue's default
 /// copy loops over the string one character at a time, which cost more
@@ -79,7 +103,8 @@ pub fn js_string_to_rust(text: &js_sys::JsString) -> String {
     let mut bytes = vec![0u8; units as usize];
     let mut written = 0usize;
     let mut rest: Option<js_sys::JsString> = None;
-    let encoder = Utf8Encoder::new();
+    let mut encoder = CACHE.encoder.borrow_mut();
+    let encoder = encoder.get_or_insert_with(Utf8Encoder::new);
     loop {
         let source = rest.as_ref().unwrap_or(text);
         let view = memory_view(&mut bytes, written);
@@ -104,6 +129,13 @@ pub fn js_string_to_rust(text: &js_sys::JsString) -> String {
 fn memory_view(bytes: &mut [u8], from: usize) -> js_sys::Uint8Array {
     let start = (bytes.as_mut_ptr() as usize + from) as u32;
     let end = (bytes.as_mut_ptr() as usize + bytes.len()) as u32;
-    let buffer = get(&wasm_bindgen::memory(), "buffer");
-    js_sys::Uint8Array::new_with_byte_offset_and_length(&buffer, start, end - start)
+    let mut memory = CACHE.memory.borrow_mut();
+    let whole = match memory.as_ref() {
+        Some(view) if view.byte_length() > 0 => view,
+        _ => {
+            let buffer = get(&wasm_bindgen::memory(), "buffer");
+            memory.insert(js_sys::Uint8Array::new(&buffer))
+        }
+    };
+    whole.subarray(start, end)
 }
