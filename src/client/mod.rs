@@ -249,7 +249,7 @@ impl VoteClient {
             .send(Request::get_with_voted(poll, page_size), options)
             .await?
         {
-            Outcome::WithVoted(result) => Ok(result),
+            Outcome::WithVoted(result) => Ok(*result),
             _ => Err(mismatch()),
         }
     }
@@ -264,7 +264,7 @@ impl VoteClient {
     ) -> Result<VoterPage> {
         let request = Request::get_answer_voted(poll, answer_id, start)?;
         match self.send(request, options).await? {
-            Outcome::Voters(page) => Ok(page),
+            Outcome::Voters(page) => Ok(*page),
             _ => Err(mismatch()),
         }
     }
@@ -412,18 +412,19 @@ fn timed_out(method: Method) -> Error {
 
 /// A method's decoded result, with the type erased so that one async
 /// state machine serves all methods (each generic copy costs wasm bytes).
+/// Boxed variants: the outcome moves through every state of the call.
 pub(crate) enum Outcome {
-    Attach(AttachedVote),
+    Attach(Box<AttachedVote>),
     Many(Vec<AttachedVote>),
     Done,
-    WithVoted(AttachWithVoted),
-    Voters(VoterPage),
+    WithVoted(Box<AttachWithVoted>),
+    Voters(Box<VoterPage>),
 }
 
 impl Outcome {
     fn attach(self) -> Result<AttachedVote> {
         match self {
-            Outcome::Attach(attach) => Ok(attach),
+            Outcome::Attach(attach) => Ok(*attach),
             _ => Err(mismatch()),
         }
     }
@@ -497,20 +498,18 @@ impl Request {
 /// Decodes a response the way `method` expects, with `operating_reset_at`.
 fn decode(method: Method, status: u16, body: &str) -> Result<(Outcome, Option<f64>)> {
     match method {
-        Method::Get | Method::Vote | Method::Recall => {
-            decode_timed::<AttachedVote>(status, body).map(|(v, t)| (Outcome::Attach(v), t))
-        }
+        Method::Get | Method::Vote | Method::Recall => decode_timed::<AttachedVote>(status, body)
+            .map(|(v, t)| (Outcome::Attach(Box::new(v)), t)),
         Method::Stop | Method::Resume => {
             decode_timed::<Done>(status, body).map(|(_, t)| (Outcome::Done, t))
         }
         Method::GetMany => {
             decode_timed::<Attaches>(status, body).map(|(v, t)| (Outcome::Many(v.0), t))
         }
-        Method::GetWithVoted => {
-            decode_timed::<AttachWithVoted>(status, body).map(|(v, t)| (Outcome::WithVoted(v), t))
-        }
+        Method::GetWithVoted => decode_timed::<AttachWithVoted>(status, body)
+            .map(|(v, t)| (Outcome::WithVoted(Box::new(v)), t)),
         Method::GetAnswerVoted => {
-            decode_timed::<VoterPage>(status, body).map(|(v, t)| (Outcome::Voters(v), t))
+            decode_timed::<VoterPage>(status, body).map(|(v, t)| (Outcome::Voters(Box::new(v)), t))
         }
     }
 }
