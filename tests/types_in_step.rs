@@ -2,6 +2,7 @@
 //! Rust model serializes, so the TypeScript types cannot drift.
 #![cfg(not(target_arch = "wasm32"))]
 
+use b24_vote::decode::ToJson;
 use b24_vote::parse_vote_response;
 use serde_json::Value;
 use std::collections::BTreeSet;

@@ -363,14 +363,6 @@ impl AttachedVote {
         w.close_array();
         w.close_object();
     }
-
-    /// The JS shape as a JSON string.
-    pub fn to_json(&self) -> String {
-        // About 300 bytes per answer: one allocation instead of a dozen.
-        let mut w = Writer::with_capacity(4096);
-        self.write_json(&mut w);
-        w.finish()
-    }
 }
 
 impl Question {
