@@ -177,5 +177,13 @@ fn network(error: JsValue) -> Error {
             text.push_str(&part);
         }
     }
+    // Node's "fetch failed" says why only in its cause ("getaddrinfo
+    // ENOTFOUND host", "connect ECONNREFUSED 127.0.0.1:1").
+    let cause = get_or_undefined(&error, "cause");
+    if let Some(reason) = get_or_undefined(&cause, "message").as_string() {
+        text.push_str(" (");
+        text.push_str(&reason);
+        text.push(')');
+    }
     Error::new(ErrorKind::Network, text)
 }
