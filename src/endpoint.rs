@@ -135,8 +135,7 @@ fn port_ok(authority: &str) -> bool {
         None => true,
         Some(port) => {
             port.len() <= 5
-                && port.bytes().all(|b| b.is_ascii_digit())
-                && port.parse::<u32>().is_ok_and(|p| (1..=65_535).contains(&p))
+                && crate::lenient::parse_id(port).is_some_and(|p| (1..=65_535).contains(&p))
         }
     }
 }

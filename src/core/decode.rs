@@ -262,7 +262,7 @@ impl MethodResult for AttachWithVoted {
                 attach.ok_or_else(|| r.shape(at, "expected an object with attach and voted"))?;
             // A repeated key replaces, as in PHP's arrays: after a stable
             // sort the last of equal ids wins.
-            voted.sort_by_key(|(id, _)| *id);
+            crate::tally::sort_by_key(&mut voted, |(id, _)| u128::from(*id));
             voted.dedup_by(|later, kept| {
                 let same = later.0 == kept.0;
                 if same {

@@ -230,7 +230,7 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
 
 /// Characters that tokens and webhook codes are made of.
 fn is_token_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '~')
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~')
 }
 
 /// Byte offset of the first `needle` in `haystack`; a plain byte search

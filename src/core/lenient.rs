@@ -137,7 +137,7 @@ pub fn answer_map(r: &mut Reader) -> Read<Vec<(u64, Vec<u64>)>> {
                     r.skip()
                 })?;
             }
-            answers.sort_unstable();
+            crate::tally::sort_by_key(&mut answers, |id| u128::from(*id));
             chosen.push((question, answers));
             Ok(())
         })?,

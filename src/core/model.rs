@@ -4,7 +4,7 @@
 use crate::json::{Read, Reader, Writer};
 use crate::lenient;
 use crate::prelude::*;
-use crate::tally::{self, TallyOptions};
+use crate::tally::{self, pair_key, TallyOptions};
 
 /// `OPTIONS` bit: users may change or withdraw their vote.
 pub const ALLOW_REVOTE: u64 = 1;
@@ -176,7 +176,7 @@ impl AttachedVote {
         a.hide_result = a.options & HIDE_RESULT != 0;
         // Sorted by question id (stable: a repeated key keeps its first
         // entry first), so each question finds its choices in log time.
-        user_answer_map.sort_by_key(|(id, _)| *id);
+        crate::tally::sort_by_key(&mut user_answer_map, |(id, _)| u128::from(*id));
         for question in &mut a.questions {
             let first = user_answer_map.partition_point(|(id, _)| *id < question.id);
             if let Some((_, mine)) = user_answer_map
@@ -191,7 +191,7 @@ impl AttachedVote {
             }
             question.retally();
         }
-        a.questions.sort_by_key(|q| (q.sort, q.id));
+        crate::tally::sort_by_key(&mut a.questions, |q| pair_key(q.sort, q.id));
         Ok(a)
     }
 }
@@ -249,7 +249,7 @@ impl Question {
     /// answers in display order (sort, then id).
     pub fn retally(&mut self) {
         // The widget hands out rounding remainders in answer id order.
-        self.answers.sort_by_key(|a| a.id);
+        crate::tally::sort_by_key(&mut self.answers, |a| u128::from(a.id));
         let mut votes = Vec::new();
         let mut sum = 0u64;
         for answer in &self.answers {
@@ -268,7 +268,7 @@ impl Question {
             answer.percent = percent;
             answer.exact_percent = tally::exact_percent(answer.votes, base);
         }
-        self.answers.sort_by_key(|a| (a.sort, a.id));
+        crate::tally::sort_by_key(&mut self.answers, |a| pair_key(a.sort, a.id));
     }
 }
 

@@ -78,7 +78,7 @@ pub async fn post_form(url: &str, body: String, max_bytes: u64) -> Result<Reply>
         .get("content-length")
         .ok()
         .flatten()
-        .and_then(|length| length.trim_ascii().parse::<u64>().ok());
+        .and_then(|length| crate::lenient::parse_id(length.trim_ascii()));
     if declared.is_some_and(|length| length > max_bytes) {
         return Err(too_large(max_bytes).with_status(status));
     }
@@ -87,10 +87,9 @@ pub async fn post_form(url: &str, body: String, max_bytes: u64) -> Result<Reply>
         .map_err(|e| e.with_status(status))?;
     // The guard aborts nothing once the body is read; dropped here.
     drop(guard);
-    Ok(Reply {
-        status,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    })
+    let body = String::from_utf8(bytes)
+        .map_err(|_| Error::decode("the response is not UTF-8 text").with_status(status))?;
+    Ok(Reply { status, body })
 }
 
 /// The body's bytes, counted chunk by chunk: over `max_bytes`, reading
