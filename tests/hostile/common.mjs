@@ -6,8 +6,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { ROOT, loadNodeBuild, watchdog } from '../reliability/common.mjs';
+import { describeThrown } from './hostile-values.mjs';
 
-export { ROOT, loadNodeBuild, watchdog };
+export { ROOT, loadNodeBuild, watchdog, describeThrown };
 
 export const MAX_SAFE = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 
@@ -125,19 +126,6 @@ export function pollBody(answers, { patch, question = {}, attach = {}, counter =
   return body.replace(/"@@raw:(-?[0-9.eE+]+)@@"/g, '$1');
 }
 
-/** Safely describes whatever was thrown (it may itself be hostile). */
-export function describeThrown(e) {
-  if (e === undefined) return { isError: false, text: 'nothing (or undefined) was thrown' };
-  try {
-    if (e instanceof Error) {
-      return { isError: true, name: e.name, code: e.code, status: e.status, retryable: e.retryable, description: e.description, message: e.message };
-    }
-    return { isError: false, text: typeof e === 'object' || typeof e === 'function' ? `[${typeof e}]` : String(e) };
-  } catch {
-    return { isError: false, text: '[a value that throws when read]' };
-  }
-}
-
 /** True if `e` is a B24VoteError with `code`. */
 export function isB24(e, code) {
   const d = describeThrown(e);
@@ -199,4 +187,39 @@ export function assertScenarioExited(assert, run) {
   assert.ok(!run.timedOut, `the scenario hung (killed); last lines: ${JSON.stringify(run.lines.slice(-3))}`);
   assert.equal(run.exitCode, 0, `the scenario process died (exit ${run.exitCode}, ${run.signal}): ${run.stderr.slice(-1500)}`);
   assert.ok(run.result, 'the scenario printed no result');
+}
+
+/** Checks fakeSignals()'s result (hostile-values.mjs), in Node or a page. */
+export function assertFakeSignals(assert, result) {
+  for (const [name, outcome] of Object.entries(result.outcomes)) {
+    assert.ok(!outcome.hung, `${name}: the call never settled`);
+    assert.equal(outcome.error?.name, 'B24VoteError', `${name}: ${JSON.stringify(outcome)}`);
+    assert.equal(outcome.error.code, 'INVALID_ARGUMENT', name);
+  }
+  assert.deepEqual(result.after, { ok: 1 }, 'a good call afterwards');
+}
+
+/** Checks misbehavingRefresh()'s result (hostile-values.mjs), in Node or a page. */
+export function assertRefreshRecovers(assert, result) {
+  for (const outcome of result.failing) {
+    assert.ok(!outcome.hung, 'an expired call never settled');
+    assert.equal(outcome.error?.name, 'B24VoteError', JSON.stringify(outcome));
+    assert.equal(outcome.error.code, 'AUTH_REFRESH_FAILED', JSON.stringify(outcome));
+  }
+  assert.deepEqual(result.recovered, { ok: 1 }, 'the next call on the same client');
+}
+
+/** Checks feedHostileValues()'s report plus the good calls made after it. */
+export function assertHostileReport(assert, report, count) {
+  assert.equal(report.total, count);
+  assert.deepEqual(report.wrong, {}, `wrong outcomes, first ones: ${report.firstWrong.join('; ')}`);
+  assert.equal(report.typed, count);
+  assert.deepEqual(report.percentagesAfter, [34, 33, 33]);
+  assert.equal(report.getAfter, 1);
+}
+
+/** A portal for the refresh cases: 401 expired_token (fact sheet §3.4) to any token but GOOD. */
+export function expiringPortalHandler(req, res, body) {
+  if (authOf(body) === 'GOOD') sendJson(res, 200, GET_BODY);
+  else sendJson(res, 401, { error: 'expired_token', error_description: 'The access token provided has expired.' });
 }

@@ -1,6 +1,20 @@
-// Hostile JS values and the loop that feeds them to every entry point of the
-// library. Plain JS with no imports: Node scenarios import it, and the
-// Chromium test serves it to a page.
+// Hostile JS values, the loop that feeds them to every entry point of the
+// library, and the fake-signal and refresh-callback scenarios. Plain JS with
+// no imports: Node scenarios import it, and the Chromium test serves it to a
+// page, so both run the same cases.
+
+/** Safely describes whatever was thrown (it may itself be hostile). */
+export function describeThrown(e) {
+  if (e === undefined) return { isError: false, text: 'nothing (or undefined) was thrown' };
+  try {
+    if (e instanceof Error) {
+      return { isError: true, name: e.name, code: e.code, status: e.status, retryable: e.retryable, description: e.description, message: e.message };
+    }
+    return { isError: false, text: typeof e === 'object' || typeof e === 'function' ? `[${typeof e}]` : String(e) };
+  } catch {
+    return { isError: false, text: '[a value that throws when read]' };
+  }
+}
 
 /** Every key the library reads from a caller's object. */
 const KEYS = [
@@ -183,4 +197,94 @@ export async function feedHostileValues(lib, client, portalUrl, count, { batch =
   }
   await drain();
   return report;
+}
+
+/** Settles `promise` as { ok } / { error } or { hung: true } after `ms`. */
+async function bounded(promise, ms) {
+  let timer;
+  const hung = new Promise((resolve) => (timer = setTimeout(() => resolve({ hung: true }), ms)));
+  try {
+    return await Promise.race([promise.then((v) => ({ ok: v === undefined ? null : v.id }), (e) => ({ error: describeThrown(e) })), hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Signals that pass `instanceof AbortSignal` but whose `aborted` getter
+ * throws, as CallOptions.signal; then a good call on the same client.
+ * Resolves to { outcomes: { [signal]: outcome }, after: outcome }.
+ */
+export async function fakeSignals(lib, webhookUrl) {
+  const client = lib.VoteClient.webhook(webhookUrl, { rateLimit: false, retries: 0, timeoutMs: 5000 });
+  const realWithThrowingGetter = new AbortController().signal;
+  Object.defineProperty(realWithThrowingGetter, 'aborted', { get() { throw new Error('aborted getter'); } });
+  const signals = {
+    'Object.create(AbortSignal.prototype)': Object.create(AbortSignal.prototype),
+    'new Proxy(signal, {})': new Proxy(new AbortController().signal, {}),
+    'a signal whose aborted getter throws': realWithThrowingGetter,
+  };
+  const outcomes = {};
+  for (const [name, signal] of Object.entries(signals)) {
+    try {
+      outcomes[name] = await bounded(client.get({ attachId: 1 }, { signal }), 10000);
+    } catch (e) {
+      outcomes[name] = { threwSynchronously: describeThrown(e) };
+    }
+  }
+  const after = await bounded(client.get({ attachId: 1 }), 10000);
+  client.free();
+  return { outcomes, after };
+}
+
+const goodTokens = () => Promise.resolve({ accessToken: 'GOOD', refreshToken: 'R2' });
+
+/** Refresh callbacks that misbehave, by name. */
+export const MISBEHAVING_REFRESH = {
+  throws: () => {
+    throw new Error('refresh threw');
+  },
+  'thenable with a throwing then getter': () => ({
+    get then() {
+      throw new Error('then getter');
+    },
+  }),
+  'Promise with a throwing then getter': () => {
+    const p = goodTokens();
+    Object.defineProperty(p, 'then', { get() { throw new Error('then getter'); } });
+    return p;
+  },
+  'Promise with a throwing constructor getter': () => {
+    const p = goodTokens();
+    Object.defineProperty(p, 'constructor', { get() { throw new Error('constructor getter'); } });
+    return p;
+  },
+};
+
+/**
+ * An OAuth client on `portal` (which answers 401 expired_token to any token
+ * but "GOOD") whose refresh callback misbehaves as `mode` says: three calls
+ * at once, then the callback behaves and one more call on the same client.
+ * Resolves to { failing: [outcome ×3], recovered: outcome, refreshCalls }.
+ */
+export async function misbehavingRefresh(lib, portal, mode) {
+  let behave = false;
+  let refreshCalls = 0;
+  const refresh = (token) => {
+    refreshCalls++;
+    return behave ? goodTokens() : MISBEHAVING_REFRESH[mode](token);
+  };
+  const client = lib.VoteClient.oauth({ domain: portal, accessToken: 'OLD', refreshToken: 'R1', refresh }, { rateLimit: false, timeoutMs: 8000 });
+  const call = () => {
+    try {
+      return bounded(client.get({ attachId: 1 }), 12000);
+    } catch (e) {
+      return { threwSynchronously: describeThrown(e) };
+    }
+  };
+  const failing = await Promise.all([call(), call(), call()]);
+  behave = true;
+  const recovered = await call();
+  client.free();
+  return { failing, recovered, refreshCalls };
 }
