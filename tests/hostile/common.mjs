@@ -87,6 +87,9 @@ export function sendJson(res, status, body) {
 /** The `auth=` value of a form body, if any. */
 export const authOf = (body) => new URLSearchParams(body).get('auth');
 
+/** `n` vote counts from 1 to 1000, spread so that many share a remainder. */
+export const voteCounts = (n) => Array.from({ length: n }, (_, i) => ((i * 7919) % 1000) + 1);
+
 /** A JSON number written as is, e.g. beyond 2^53: `raw("9007199254740993")` in pollBody's fields. */
 export const raw = (digits) => `@@raw:${digits}@@`;
 

@@ -3,11 +3,10 @@
 // far it got even if it must kill a run that goes quadratic. Also checks
 // the decoded answer order and that single-choice percentages sum to 100.
 // Input: { what: "decode" | "percentages", sizes: [n, 4n], runs, ceilingMs }.
-import { loadNodeBuild, pollBody } from '../common.mjs';
+import { loadNodeBuild, pollBody, voteCounts } from '../common.mjs';
 
 const { what, sizes, runs, ceilingMs } = JSON.parse(process.argv[2]);
 const { parseVoteResponse, percentages } = loadNodeBuild();
-const counts = (n) => Array.from({ length: n }, (_, i) => ((i * 7919) % 1000) + 1);
 
 /** One workload of size n: a function to time, and a check of its result. */
 function workload(n) {
@@ -27,7 +26,7 @@ function workload(n) {
       },
     };
   }
-  const votes = counts(n);
+  const votes = voteCounts(n);
   return {
     run: () => percentages(votes),
     check: (shown) => ({ counts: shown.length, sum: shown.reduce((s, p) => s + p, 0) }),
