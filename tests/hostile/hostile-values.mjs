@@ -210,6 +210,9 @@ async function bounded(promise, ms) {
   }
 }
 
+/** The name of the Proxy-of-a-real-signal case, which some platforms accept. */
+export const PROXIED_SIGNAL = 'new Proxy(signal, {})';
+
 /**
  * Signals that pass `instanceof AbortSignal` but whose `aborted` getter
  * throws, as CallOptions.signal; then a good call on the same client.
@@ -221,7 +224,7 @@ export async function fakeSignals(lib, webhookUrl) {
   Object.defineProperty(realWithThrowingGetter, 'aborted', { get() { throw new Error('aborted getter'); } });
   const signals = {
     'Object.create(AbortSignal.prototype)': Object.create(AbortSignal.prototype),
-    'new Proxy(signal, {})': new Proxy(new AbortController().signal, {}),
+    [PROXIED_SIGNAL]: new Proxy(new AbortController().signal, {}),
     'a signal whose aborted getter throws': realWithThrowingGetter,
   };
   const outcomes = {};

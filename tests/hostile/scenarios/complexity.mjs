@@ -1,5 +1,5 @@
-// Child process: times parseVoteResponse or percentages at n and 4n, best
-// of `runs`, and prints one JSON line per run, so that the parent sees how
+// Child process: times parseVoteResponse or percentages at n and 4n in
+// `runs` interleaved rounds, and prints one JSON line per run, so that the parent sees how
 // far it got even if it must kill a run that goes quadratic. Also checks
 // the decoded answer order and that single-choice percentages sum to 100.
 // Input: { what: "decode" | "percentages", sizes: [n, 4n], runs, ceilingMs }.
@@ -33,9 +33,11 @@ function workload(n) {
   };
 }
 
-for (const n of sizes) {
-  const { run, check } = workload(n);
-  for (let r = 0; r < runs; r++) {
+// Rounds interleave the sizes, so a burst of load from other processes on
+// this shared machine slows both alike instead of skewing the ratio.
+const workloads = sizes.map((n) => ({ n, ...workload(n) }));
+for (let r = 0; r < runs; r++) {
+  for (const { n, run, check } of workloads) {
     const t0 = performance.now();
     const result = run();
     const ms = performance.now() - t0;
