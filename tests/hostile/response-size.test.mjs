@@ -99,6 +99,28 @@ for (const contentLength of [true, false]) {
   });
 }
 
+test('Content-Length over the cap is refused from the header, before any of the body arrives', async () => {
+  // Declares 1 GiB and sends nothing: only the header can tell.
+  const server = await startServer((req, res) => {
+    if (server.requests.length > 1) return sendJson(res, 200, GET_BODY);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': 1024 * MiB });
+    res.flushHeaders();
+  });
+  let requests = 0;
+  const client = VoteClient.webhook(`${server.origin}/rest/1/abc123/`, { rateLimit: false, timeoutMs: 8000, onRequest: () => requests++ });
+  try {
+    const t0 = performance.now();
+    const error = await rejection(client.get({ attachId: 1 }));
+    assertB24(assert, error, 'RESPONSE_TOO_LARGE');
+    assert.ok(performance.now() - t0 < 4000, `refused after ${(performance.now() - t0).toFixed(0)} ms`);
+    assert.equal(requests, 1, 'onRequest calls');
+    assert.equal((await client.get({ attachId: 1 })).id, 1, 'the same client afterwards');
+  } finally {
+    client.free();
+    await server.close();
+  }
+});
+
 test('an endless chunked body is cut off early: the server writes far less than it would have', async () => {
   const GiB = 1024 * MiB;
   const server = await oversizedPortal(GiB, { contentLength: false });
