@@ -83,7 +83,7 @@ for (const status of STATUSES) {
         res.writeHead(status, { ...CORS, Location: `${elsewhere.origin}/collect/deep/path?stolen=1`, 'Content-Length': 0 });
         res.end();
       });
-      const before = elsewhere.requests.length;
+      const reachedBefore = elsewhere.requests.length;
       try {
         const outcome = await page.evaluate(
           async ({ origin, kind, code, token }) => {
@@ -105,7 +105,7 @@ for (const status of STATUSES) {
           },
           { origin: portal.origin, kind, code: HOOK_CODE, token: ACCESS_TOKEN },
         );
-        assert.equal(elsewhere.requests.length - before, 0, 'the other origin received a request');
+        assert.equal(elsewhere.requests.length - reachedBefore, 0, 'the other origin received a request');
         assert.ok(!outcome.hung, 'the call never settled');
         assert.equal(outcome.resolved, undefined, 'the call resolved');
         assert.equal(outcome.error.name, 'B24VoteError', JSON.stringify(outcome));

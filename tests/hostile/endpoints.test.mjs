@@ -59,10 +59,10 @@ test('malformed webhook URLs throw INVALID_ARGUMENT from the factory, and nothin
     }
     if (client) {
       // Where would it have gone? Sent only to report it; the test fails either way.
-      const before = portal.requests.length;
+      const sentBefore = portal.requests.length;
       await client.get({ attachId: 1 }).catch(() => {});
       client.free();
-      accepted.push(`${name}: ${JSON.stringify(url)} → ${portal.requests.length > before ? portal.requests.at(-1).url : 'nothing sent'}`);
+      accepted.push(`${name}: ${JSON.stringify(url)} → ${portal.requests.length > sentBefore ? portal.requests.at(-1).url : 'nothing sent'}`);
       continue;
     }
     assertB24(assert, error, 'INVALID_ARGUMENT', `${name}:`);
@@ -91,11 +91,11 @@ test('ports outside 1-65535 are refused up front (webhook and oauth)', () => {
 
 test('valid webhook URLs still work, with and without the trailing slash', async () => {
   for (const url of [`${portal.origin}/rest/1/abc123/`, `${portal.origin}/rest/1/abc123`, `${portal.origin}/rest/42/ABCdef789/`]) {
-    const before = portal.requests.length;
+    const sentBefore = portal.requests.length;
     const client = VoteClient.webhook(url, options);
     try {
       assert.equal((await client.get({ attachId: 1 })).id, 1, url);
-      const sent = portal.requests.slice(before);
+      const sent = portal.requests.slice(sentBefore);
       assert.equal(sent.length, 1);
       const path = new URL(url).pathname.replace(/\/?$/, '/');
       assert.equal(sent[0].url, `${path}vote.AttachedVote.get`);

@@ -25,7 +25,7 @@ after(() => elsewhere?.close());
 for (const status of STATUSES) {
   for (const kind of ['webhook', 'oauth']) {
     test(`${status} from the portal (${kind}): REDIRECT_REFUSED, not retried, nothing reaches the other origin`, async () => {
-      const before = elsewhere.requests.length;
+      const reachedBefore = elsewhere.requests.length;
       let requests = 0;
       const options = { rateLimit: false, timeoutMs: 10000, onRequest: () => requests++ };
       const server = await startServer((req, res) => {
@@ -38,7 +38,7 @@ for (const status of STATUSES) {
           : VoteClient.oauth({ domain: server.origin, accessToken: ACCESS_TOKEN, refreshToken: 'refreshSECRET0042' }, options);
       try {
         const outcome = await watchdog(client.get({ attachId: 1 }), 20000);
-        assert.equal(elsewhere.requests.length - before, 0, 'the other origin received a request');
+        assert.equal(elsewhere.requests.length - reachedBefore, 0, 'the other origin received a request');
         assert.ok(!outcome.hung, 'the call hung');
         assert.equal(outcome.ok, false, 'the call resolved');
         const { error } = outcome;
