@@ -698,7 +698,7 @@ fn rust_debug_output_has_no_secret() {
     use b24_vote::client::auth::TokenSet;
     use b24_vote::client::{ClientOptions, VoteClient};
     let hook = VoteClient::webhook(
-        "https://portal.example/rest/7/HOOK-s3cr3t-CODE/",
+        "https://portal.example/rest/7/HOOKs3cr3tCODE/",
         ClientOptions::default(),
     )
     .unwrap();
