@@ -12,6 +12,7 @@ import {
   library,
   openPage,
   readPoll,
+  restParams,
   screenshot,
   seededVotes,
   settled,
@@ -67,13 +68,7 @@ function standInBx24({ token, domain, placement }) {
   };
 }
 
-// The parameters of a REST request, whether it was sent as JSON or as a form.
-function params(request) {
-  const body = request.postData() ?? "";
-  const type = request.headers()["content-type"] ?? "";
-  if (type.includes("json")) return JSON.parse(body);
-  return Object.fromEntries(new URLSearchParams(body));
-}
+const params = restParams;
 
 async function openInFrame(created, { user = 1, width = 320, placement } = {}) {
   const { accessToken } = await portal.admin("/_emulator/tokens", { user, ttlSeconds: 3600 });
