@@ -188,6 +188,29 @@ test("another placement with an attachId option; a message without a poll reads 
   await nothing.context.close();
 });
 
+test("in a frame, error texts never mention a webhook (a bad portal domain)", async () => {
+  const created = await portal.admin("/_emulator/polls", DEMO_POLL);
+  const { accessToken } = await portal.admin("/_emulator/tokens", { user: 1, ttlSeconds: 3600 });
+  const { page, context } = await openPage(browser, {
+    width: 320,
+    initScript: {
+      fn: standInBx24,
+      arg: {
+        token: accessToken,
+        domain: "not a host name!",
+        placement: { placement: "IM_CONTEXT_MENU", options: { messageId: String(created.entityId) } },
+      },
+    },
+  });
+  await page.goto(`${portal.url}/`);
+  await settled(page);
+  assert.equal(await page.isVisible("#error"), true);
+  assert.match(await page.textContent("#error-code"), /INVALID_ARGUMENT/);
+  assert.match(await page.textContent("#error-text"), /portal address given by Bitrix24/);
+  assert.doesNotMatch(await page.textContent("#error"), /webhook/i);
+  await context.close();
+});
+
 test("install.html binds IM_CONTEXT_MENU to index.html, then finishes the installation", async () => {
   const { page, context, events } = await openPage(browser, {
     width: 1024,
