@@ -18,10 +18,10 @@ APP_PORT=$((PORT + 1))
 # portal origin keeps the standalone URL of earlier demos working.
 STATIC=(--static www --static /pkg=pkg/web --static "/vendor/b24jssdk=$SDK")
 busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# Fixed ports, so the printed URLs can be bookmarked; free ones if they are taken.
-# (start_portal passes --listen 127.0.0.1:0 first; a later --listen wins.)
-if busy "$PORT" || busy "$APP_PORT"; then
-  echo "port $PORT or $APP_PORT is busy; using free ports"
+# Fixed ports, so the printed URLs can be bookmarked; free ones if they are taken (or
+# with DEMO_PORT=0). (start_portal passes --listen 127.0.0.1:0 first; a later one wins.)
+if [ "$PORT" = 0 ] || busy "$PORT" || busy "$APP_PORT"; then
+  [ "$PORT" = 0 ] || echo "port $PORT or $APP_PORT is busy; using free ports"
   start_portal --app-listen 127.0.0.1:0 "${STATIC[@]}"
 else
   start_portal --listen "127.0.0.1:$PORT" --app-listen "127.0.0.1:$APP_PORT" "${STATIC[@]}"

@@ -193,6 +193,20 @@ test("expired_token: the app refreshes through the parent, which asks the emulat
   await context.close();
 });
 
+test("a short token lifetime (?ttl=2): the SDK sees the expiry and refreshes through the parent first", async () => {
+  const created = await portal.admin("/_emulator/polls", DEMO_POLL);
+  const { context, frame } = await openInPortal(created, { query: { ttl: "2" } });
+  const before = await portal.admin("/_emulator/stats");
+  await new Promise((r) => setTimeout(r, 2500));
+  await frame.click("#refresh");
+  await settled(frame);
+  assert.equal(await frame.isVisible("#error"), false, await frame.textContent("#error"));
+  const after = await portal.admin("/_emulator/stats");
+  assert.ok(after.refreshes > before.refreshes, "refreshed through the parent");
+  assert.equal(after.rejected.expired_token ?? 0, before.rejected.expired_token ?? 0, "no call was sent with the expired token");
+  await context.close();
+});
+
 test("a parent that never answers refreshAuth: AUTH_REFRESH_FAILED within the bound", async () => {
   const created = await portal.admin("/_emulator/polls", DEMO_POLL);
   const { context, frame } = await openInPortal(created, { query: { silent: "refreshAuth" } });
@@ -232,9 +246,11 @@ test("the frame protocol: other windows and APP_SIDs are ignored, unknown comman
     `noSuchCommand:{"a":1}:cbUnknown:${appSid}`,
     { method: "getInitData", params: "", callback: "cbObject", appSid },
     `setTitle:{"title":"Results: a:b"}:cbTitle:${appSid}`,
+    `getInterface::cbIface:${appSid}`,
   ]);
   const byId = Object.fromEntries(answers.map((a) => [a.data.split(":")[0], a]));
-  assert.deepEqual(Object.keys(byId).sort(), ["cbObject", "cbTitle", "cbUnknown"]);
+  assert.deepEqual(Object.keys(byId).sort(), ["cbIface", "cbObject", "cbTitle", "cbUnknown"]);
+  assert.deepEqual(JSON.parse(byId.cbIface.data.slice("cbIface:".length)), { command: [], event: [] });
   for (const a of answers) assert.equal(a.origin, portal.url);
   assert.equal(byId.cbUnknown.data, "cbUnknown:{}");
   const init = JSON.parse(byId.cbObject.data.slice("cbObject:".length));

@@ -207,6 +207,23 @@ mod tests {
         assert_eq!(c.statics[1].prefix, "/pkg");
         assert_eq!(c.statics[1].dir, PathBuf::from("pkg/web"));
         assert!(parse(&["--bogus"]).is_err());
+        let c = parse(&[
+            "--app-listen",
+            "127.0.0.1:0",
+            "--app",
+            "http://127.0.0.1:5173/",
+            "--app=handler=http://h/x,title=Poll results",
+            "--token-ttl",
+            "5",
+        ])
+        .unwrap();
+        assert_eq!(c.app_listen.map(|a| a.port()), Some(0));
+        assert_eq!(c.apps.len(), 2);
+        assert_eq!(c.apps[1].title, "Poll results");
+        assert_eq!(c.token_ttl, 5);
+        assert!(parse(&["--token-ttl", "0"]).is_err());
+        assert!(parse(&["--token-ttl", "99999999999999999999"]).is_err());
+        assert!(parse(&["--app", "not a url"]).is_err());
         assert!(parse(&["--rate"]).is_err());
         assert!(matches!(
             Config::from_args(["--help".to_string()]),
