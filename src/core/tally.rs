@@ -85,10 +85,10 @@ fn single_choice_units(votes: &[u64], scale: u64) -> Vec<u64> {
     let remainder = (100 * scale).saturating_sub(handed_out);
 
     // `sort_by` is stable: equal fractions keep their order, earlier first.
-    small_sort_by(&mut by_fraction, |&a, &b| {
+    by_fraction.sort_by(|&a, &b| {
         let fa = shares.get(a).map_or(0.0, |s| s - (*s as u64) as f64);
         let fb = shares.get(b).map_or(0.0, |s| s - (*s as u64) as f64);
-        fb.total_cmp(&fa).is_lt()
+        fb.total_cmp(&fa)
     });
     for &index in by_fraction.iter().take(remainder as usize) {
         if let Some(unit) = units.get_mut(index) {
@@ -119,22 +119,6 @@ fn multiple_choice_units(votes: u64, voters: u64, scale: u64) -> u64 {
     // Then half up to the requested step.
     let step = 100 / scale.max(1);
     (hundredths + step / 2) / step
-}
-
-/// Stable insertion sort: lists here are a few dozen items, and core's
-/// sorts cost kilobytes of wasm per instantiation.
-pub(crate) fn small_sort_by<T>(v: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
-    for i in 1..v.len() {
-        let mut j = i;
-        // Pattern-matched pairs: no index, so no bounds-check panic path.
-        while let Some([a, b]) = j.checked_sub(1).and_then(|k| v.get_mut(k..=j)) {
-            if !less(b, a) {
-                break;
-            }
-            core::mem::swap(a, b);
-            j -= 1;
-        }
-    }
 }
 
 #[cfg(test)]
