@@ -1,9 +1,13 @@
 //! The command line: `b24-portal [--listen ADDR] [--rate BURST/PER_SECOND|off]
-//! [--operating-limit SECONDS|off] [--static [PREFIX=]DIR]...`
+//! [--operating-limit SECONDS|off] [--static [PREFIX=]DIR]...` plus the connection and
+//! request limits (`--header-timeout`, `--body-timeout`, `--max-connections`,
+//! `--max-body-bytes`, `--max-params`).
 
 use crate::limits::Rate;
+use crate::params::DEFAULT_MAX_PARAMS;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Usage text for `--help` and command-line errors.
 pub const USAGE: &str = "\
@@ -15,7 +19,26 @@ usage: b24-portal [--listen 127.0.0.1:8390] [--rate BURST/PER_SECOND|off]
   --operating-limit S | off block a method for a caller after S seconds of processing
                             within 10 minutes (default off)
   --static [PREFIX=]DIR     serve DIR at URL PREFIX (default /); repeatable, mounts at
-                            the same prefix are tried in order";
+                            the same prefix are tried in order
+  --header-timeout S        close a connection whose next request head has not fully
+                            arrived S seconds after it became ready for it: the
+                            slowloris and keep-alive idle timeout (default 10)
+  --body-timeout S          a request body must arrive within S seconds, else 408
+                            (default 30)
+  --max-connections N       open connections; beyond it the longest-idle one is closed,
+                            and new ones are refused when none is idle (default 512,
+                            lowered to fit the open-files limit)
+  --max-body-bytes N        larger request bodies get 413 (default 2097152 = 2 MiB)
+  --max-params N            more form pairs in the query or in the body get 400
+                            (default 10000, Bitrix's max_input_vars)";
+
+/// Defaults of the connection and request limits (see `USAGE`).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// The longest timeout accepted on the command line (one day).
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
 
 /// A directory served at a URL prefix.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +80,14 @@ pub struct Config {
     /// Seconds of processing per method and caller within 10 minutes; `None`: off.
     pub operating_limit: Option<f64>,
     pub statics: Vec<StaticMount>,
+    /// Time for a request head, from the moment the connection waits for one.
+    pub header_timeout: Duration,
+    /// Time for a request body, from the moment its head arrived.
+    pub body_timeout: Duration,
+    pub max_connections: usize,
+    pub max_body_bytes: usize,
+    /// Form pairs per source (query string, body).
+    pub max_params: usize,
 }
 
 impl Default for Config {
@@ -66,6 +97,11 @@ impl Default for Config {
             rate: Some(Rate::DEFAULT),
             operating_limit: None,
             statics: Vec::new(),
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_params: DEFAULT_MAX_PARAMS,
         }
     }
 }
@@ -88,6 +124,25 @@ pub fn parse_operating_limit(text: &str) -> Result<Option<f64>, String> {
             "--operating-limit must be seconds or off, got {text:?}"
         )),
     }
+}
+
+/// Parses a timeout flag: seconds, fractions allowed, above 0 and at most a day.
+fn parse_timeout(flag: &str, text: &str) -> Result<Duration, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| *s > 0.0 && *s <= MAX_TIMEOUT_SECS)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("{flag} must be seconds in (0, {MAX_TIMEOUT_SECS}], got {text:?}"))
+}
+
+/// Parses a count flag: a whole number of at least 1.
+fn parse_count(flag: &str, text: &str) -> Result<usize, String> {
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| format!("{flag} must be a whole number >= 1, got {text:?}"))
 }
 
 impl Config {
@@ -122,6 +177,11 @@ impl Config {
                 "--rate" => config.rate = Rate::parse(&value()?)?,
                 "--operating-limit" => config.operating_limit = parse_operating_limit(&value()?)?,
                 "--static" => config.statics.push(StaticMount::parse(&value()?)?),
+                "--header-timeout" => config.header_timeout = parse_timeout(&flag, &value()?)?,
+                "--body-timeout" => config.body_timeout = parse_timeout(&flag, &value()?)?,
+                "--max-connections" => config.max_connections = parse_count(&flag, &value()?)?,
+                "--max-body-bytes" => config.max_body_bytes = parse_count(&flag, &value()?)?,
+                "--max-params" => config.max_params = parse_count(&flag, &value()?)?,
                 other => return Err(format!("unknown argument {other:?}")),
             }
         }
@@ -164,6 +224,39 @@ mod tests {
         assert_eq!(c.statics[1].prefix, "/pkg");
         assert_eq!(c.statics[1].dir, PathBuf::from("pkg/web"));
         assert!(parse(&["--bogus"]).is_err());
+        let c = parse(&[]).unwrap();
+        assert_eq!(c.header_timeout, Duration::from_secs(10));
+        assert_eq!(c.max_params, 10_000);
+        let c = parse(&[
+            "--header-timeout=0.5",
+            "--body-timeout",
+            "2",
+            "--max-connections",
+            "20",
+            "--max-body-bytes",
+            "1000",
+            "--max-params",
+            "7",
+        ])
+        .unwrap();
+        assert_eq!(c.header_timeout, Duration::from_millis(500));
+        assert_eq!(c.body_timeout, Duration::from_secs(2));
+        assert_eq!(
+            (c.max_connections, c.max_body_bytes, c.max_params),
+            (20, 1000, 7)
+        );
+        for bad in [
+            ["--header-timeout", "0"],
+            ["--header-timeout", "-1"],
+            ["--header-timeout", "NaN"],
+            ["--header-timeout", "1e300"],
+            ["--body-timeout", "inf"],
+            ["--max-connections", "0"],
+            ["--max-params", "-5"],
+            ["--max-body-bytes", "99999999999999999999999"],
+        ] {
+            assert!(parse(&bad).is_err(), "{bad:?}");
+        }
         assert!(parse(&["--rate"]).is_err());
         assert!(matches!(
             Config::from_args(["--help".to_string()]),

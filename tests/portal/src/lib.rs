@@ -75,8 +75,9 @@ impl Drop for Server {
 pub async fn serve(config: Config) -> std::io::Result<Server> {
     let listener = TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    let limits = server::ConnLimits::from_config(&config);
     let app = Arc::new(app::App::new(config, format!("http://{addr}")));
     let router = app::router(app.clone());
-    let handle = tokio::spawn(server::accept_loop(listener, router));
+    let handle = tokio::spawn(server::accept_loop(listener, router, limits));
     Ok(Server { addr, handle, app })
 }
