@@ -7,6 +7,7 @@
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// PHP's default `max_input_nesting_level`.
 pub const MAX_NESTING: usize = 64;
@@ -68,21 +69,22 @@ impl PhpArray {
     }
 
     /// The slot for `key` (an `[]` append when `None`); `None` when the append is refused.
+    /// A new slot holds null until it is assigned or descended into.
     fn slot(&mut self, key: Option<&str>) -> Option<&mut Node> {
         let key = match key {
             Some(k) => {
                 if let Some(int) = php_int_key(k) {
                     self.note_int_key(int);
                 }
+                // Look up before allocating: most names repeat a key (`x[]`, `ballot[1][]`).
+                if let Some(index) = self.entries.get_index_of(k) {
+                    return self.entries.get_index_mut(index).map(|(_, node)| node);
+                }
                 k.to_string()
             }
             None => self.append_key()?,
         };
-        Some(
-            self.entries
-                .entry(key)
-                .or_insert_with(|| Node::Array(PhpArray::default())),
-        )
+        Some(self.entries.entry(key).or_insert(Node::Leaf(Value::Null)))
     }
 
     fn into_value(self) -> Value {
@@ -148,8 +150,16 @@ impl FormParams {
         }
     }
 
-    /// Adds every pair of an `application/x-www-form-urlencoded` text.
+    /// Adds every pair of an `application/x-www-form-urlencoded` text. Too many pairs
+    /// are refused by a plain count before anything is decoded.
     pub fn parse_urlencoded(&mut self, input: &[u8]) -> Result<(), ParamError> {
+        let pairs = input
+            .split(|b| *b == b'&')
+            .filter(|pair| !pair.is_empty())
+            .count();
+        if self.count.saturating_add(pairs) > self.max_params {
+            return Err(ParamError::TooMany(self.max_params));
+        }
         for (name, value) in form_urlencoded::parse(input) {
             self.insert(&name, Value::String(value.into_owned()))?;
         }
@@ -170,8 +180,8 @@ impl FormParams {
         let Some(mut node) = self.root.slot(Some(&base)) else {
             return Ok(());
         };
-        for segment in &segments {
-            match node.as_array().slot(segment.as_deref()) {
+        for segment in segments {
+            match node.as_array().slot(segment) {
                 Some(next) => node = next,
                 // PHP: "Cannot add element to the array as the next element is already occupied".
                 None => return Ok(()),
@@ -230,29 +240,29 @@ fn depth(value: &Value) -> usize {
 /// Splits `a[b][]` into `("a", [Some("b"), None])`. A name whose first `[` is never closed
 /// is taken literally with that `[` turned into `_` (PHP does the same); text after the last
 /// `]` is ignored. More than [`MAX_NESTING`] brackets is an error (PHP drops such a name).
-fn split_name(name: &str) -> Result<(String, Vec<Option<String>>), ParamError> {
+fn split_name(name: &str) -> Result<(Cow<'_, str>, Vec<Option<&str>>), ParamError> {
     let Some((base, after)) = name.split_once('[') else {
-        return Ok((name.to_string(), Vec::new()));
+        return Ok((Cow::Borrowed(name), Vec::new()));
     };
     let mut segments = Vec::new();
     let mut rest = after;
     loop {
         let Some((key, tail)) = rest.split_once(']') else {
             if segments.is_empty() {
-                return Ok((format!("{base}_{rest}"), Vec::new()));
+                return Ok((Cow::Owned(format!("{base}_{rest}")), Vec::new()));
             }
             break;
         };
         if segments.len() == MAX_NESTING {
             return Err(ParamError::TooDeep);
         }
-        segments.push((!key.is_empty()).then(|| key.to_string()));
+        segments.push((!key.is_empty()).then_some(key));
         match tail.strip_prefix('[') {
             Some(next) => rest = next,
             None => break,
         }
     }
-    Ok((base.to_string(), segments))
+    Ok((Cow::Borrowed(base), segments))
 }
 
 /// The items of an array, of a PHP-style map, or a scalar taken as a one-item list.

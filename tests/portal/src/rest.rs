@@ -18,6 +18,10 @@ use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Bodies larger than this are parsed on a blocking thread, so that a big form does
+/// not hold up other requests on the runtime's worker threads.
+const INLINE_PARSE_BYTES: usize = 16 * 1024;
+
 /// An error answer: `{"error": code, "error_description": text}` with a status.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RestError {
@@ -282,19 +286,39 @@ pub(crate) async fn body_params(
     if bytes.is_empty() {
         return Ok(());
     }
+    let big = bytes.len() > INLINE_PARSE_BYTES;
+    let max_params = config.max_params;
+    let parse = move || parse_body(&bytes, &content_type, max_params);
+    let parsed = if big {
+        tokio::task::spawn_blocking(parse).await.map_err(|_| {
+            RestError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_SERVER_ERROR",
+                "Internal server error",
+            )
+        })?
+    } else {
+        parse()
+    };
+    params.extend(parsed.map_err(RestError::bad_params)?);
+    Ok(())
+}
+
+/// A JSON or urlencoded body's parameters.
+fn parse_body(bytes: &[u8], content_type: &str, max_params: usize) -> Result<Params, ParamError> {
     let looks_json = bytes
         .iter()
         .find(|b| !b.is_ascii_whitespace())
         .is_some_and(|b| *b == b'{');
+    let mut params = Params::new();
     if content_type.contains("json") || (looks_json && !content_type.contains("urlencoded")) {
-        params::parse_json(&bytes, params).map_err(RestError::bad_params)?;
+        params::parse_json(bytes, &mut params)?;
     } else {
-        let mut form = FormParams::new(config.max_params);
-        form.parse_urlencoded(&bytes)
-            .map_err(RestError::bad_params)?;
-        params.extend(form.into_params());
+        let mut form = FormParams::new(max_params);
+        form.parse_urlencoded(bytes)?;
+        params = form.into_params();
     }
-    Ok(())
+    Ok(params)
 }
 
 /// Which user a request runs as.

@@ -7,6 +7,9 @@
 //!   and after each response, so it is also the keep-alive idle timeout;
 //! - a request body must arrive within `body_timeout` (else 408), and one declared larger
 //!   than `max_body_bytes` gets 413 before any of it is read;
+//! - after an answer sent before the whole body was read (413, 408), the rest of the
+//!   body is read and discarded for a moment before closing (a "lingering close"), so
+//!   the client gets the answer and not a reset;
 //! - at most `max_connections` are open. A new connection closes the one idle the longest,
 //!   or is refused when every connection is busy. A failing accept (usually no file
 //!   descriptors left) also closes the longest-idle connection.
@@ -15,7 +18,7 @@ use crate::app::lock;
 use crate::config::Config;
 use crate::rest::RestError;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::{BoxError, Router};
 use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
@@ -29,9 +32,14 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tower_service::Service;
+
+/// How long, and how many bytes, a lingering close reads and discards.
+const LINGER_TIME: Duration = Duration::from_secs(2);
+const LINGER_BYTES: usize = 1024 * 1024;
 
 /// File descriptors kept free for the listener, the runtime and static files when the
 /// connection cap is fitted under the open-files limit.
@@ -286,30 +294,75 @@ async fn serve_connection(
     epoch: Instant,
 ) {
     let kill = conn.kill.clone();
+    // Tells clients when an idle connection will be closed, so that they stop reusing it
+    // first (undici honours it) instead of racing the server's close.
+    let keep_alive =
+        HeaderValue::from_str(&format!("timeout={}", limits.header_timeout.as_secs())).ok();
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let busy = Busy::start(conn.clone(), epoch);
         let handle = ConnKill(conn.kill.clone());
         let mut router = router.clone();
+        let keep_alive = keep_alive.clone();
         async move {
             let _busy = busy;
-            if req.body().size_hint().lower()
-                > u64::try_from(limits.max_body_bytes).unwrap_or(u64::MAX)
-            {
-                return Ok::<_, Infallible>(too_large(limits.max_body_bytes));
+            let declared = req.body().size_hint().lower();
+            let mut resp = if declared > u64::try_from(limits.max_body_bytes).unwrap_or(u64::MAX) {
+                too_large(limits.max_body_bytes)
+            } else {
+                let mut req = req.map(|body| {
+                    axum::body::Body::new(DeadlineBody::new(body, limits.body_timeout))
+                });
+                req.extensions_mut().insert(handle);
+                match router.call(req).await {
+                    Ok(resp) => resp,
+                    Err(never) => match never {},
+                }
+            };
+            if let Some(value) = keep_alive {
+                resp.headers_mut()
+                    .insert(HeaderName::from_static("keep-alive"), value);
             }
-            let mut req =
-                req.map(|body| axum::body::Body::new(DeadlineBody::new(body, limits.body_timeout)));
-            req.extensions_mut().insert(handle);
-            router.call(req).await
+            Ok::<_, Infallible>(resp)
         }
     });
     let http = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .keep_alive(true)
-        .serve_connection(TokioIo::new(stream), service);
-    tokio::select! {
-        _ = http => {}
-        _ = kill.notified() => {}
+        .serve_connection(TokioIo::new(stream), service)
+        .without_shutdown();
+    let ended = tokio::select! {
+        ended = http => ended,
+        _ = kill.notified() => return,
+    };
+    // A connection that ended in an error (such as the header timeout) just closes.
+    if let Ok(parts) = ended {
+        tokio::select! {
+            _ = linger(parts.io.into_inner()) => {}
+            _ = kill.notified() => {}
+        }
+    }
+}
+
+/// Closes a connection the way nginx's lingering close does: send FIN, then read and
+/// discard what the client is still sending, for a bounded time and amount. Closing a
+/// socket with unread data makes the kernel send a reset, which can destroy an answer
+/// such as a 413 before the client has read it.
+async fn linger(mut stream: TcpStream) {
+    if stream.shutdown().await.is_err() {
+        return;
+    }
+    let mut buf = [0u8; 8192];
+    let mut drained = 0usize;
+    let deadline = tokio::time::sleep(LINGER_TIME);
+    tokio::pin!(deadline);
+    while drained < LINGER_BYTES {
+        tokio::select! {
+            _ = &mut deadline => return,
+            read = stream.read(&mut buf) => match read {
+                Ok(0) | Err(_) => return,
+                Ok(n) => drained = drained.saturating_add(n),
+            },
+        }
     }
 }
