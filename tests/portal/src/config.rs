@@ -1,7 +1,8 @@
 //! The command line: `b24-portal [--listen ADDR] [--rate BURST/PER_SECOND|off]
-//! [--operating-limit SECONDS|off] [--static [PREFIX=]DIR]...` plus the connection and
-//! request limits (`--header-timeout`, `--body-timeout`, `--max-connections`,
-//! `--max-body-bytes`, `--max-params`).
+//! [--operating-limit SECONDS|off] [--static [PREFIX=]DIR]... [--app-listen ADDR]
+//! [--app SPEC]... [--token-ttl SECONDS]` plus the connection and request limits
+//! (`--header-timeout`, `--body-timeout`, `--max-connections`, `--max-body-bytes`,
+//! `--max-params`).
 
 use crate::limits::Rate;
 use crate::params::DEFAULT_MAX_PARAMS;
@@ -13,6 +14,9 @@ use std::time::Duration;
 pub const USAGE: &str = "\
 usage: b24-portal [--listen 127.0.0.1:8390] [--rate BURST/PER_SECOND|off]
                   [--operating-limit SECONDS|off] [--static [PREFIX=]DIR]...
+                  [--app-listen ADDR] [--app SPEC]... [--token-ttl SECONDS]
+                  [--header-timeout S] [--body-timeout S] [--max-connections N]
+                  [--max-body-bytes N] [--max-params N]
 
   --listen ADDR             address to listen on; port 0 picks a free port
   --rate B/P | off          leaky bucket: burst B, drains P per second (default 50/2)
@@ -20,6 +24,14 @@ usage: b24-portal [--listen 127.0.0.1:8390] [--rate BURST/PER_SECOND|off]
                             within 10 minutes (default off)
   --static [PREFIX=]DIR     serve DIR at URL PREFIX (default /); repeatable, mounts at
                             the same prefix are tried in order
+  --app-listen ADDR         a second origin that serves only the --static mounts
+                            (the placement app's own host, as in a real deployment)
+  --app SPEC                register a placement app on the portal page (/portal/):
+                            URL, or handler=URL,placement=CODE,title=TEXT
+                            (default placement IM_CONTEXT_MENU, title \"Open app\");
+                            repeatable
+  --token-ttl SECONDS       lifetime of the tokens the portal page hands to frames
+                            and issues on refreshAuth (default 3600)
   --header-timeout S        close a connection whose next request head has not fully
                             arrived S seconds after it became ready for it: the
                             slowloris and keep-alive idle timeout (default 10)
@@ -80,6 +92,12 @@ pub struct Config {
     /// Seconds of processing per method and caller within 10 minutes; `None`: off.
     pub operating_limit: Option<f64>,
     pub statics: Vec<StaticMount>,
+    /// The placement apps registered at start-up (`--app`).
+    pub apps: Vec<crate::frame::AppSpec>,
+    /// A second listener serving only the static mounts (`--app-listen`).
+    pub app_listen: Option<SocketAddr>,
+    /// Lifetime of the tokens the portal page gives frames (`--token-ttl`).
+    pub token_ttl: i64,
     /// Time for a request head, from the moment the connection waits for one.
     pub header_timeout: Duration,
     /// Time for a request body, from the moment its head arrived.
@@ -97,6 +115,9 @@ impl Default for Config {
             rate: Some(Rate::DEFAULT),
             operating_limit: None,
             statics: Vec::new(),
+            apps: Vec::new(),
+            app_listen: None,
+            token_ttl: crate::auth::DEFAULT_TTL,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
@@ -109,7 +130,8 @@ impl Default for Config {
 /// What the command line asks for.
 #[derive(Debug)]
 pub enum Command {
-    Run(Config),
+    /// Boxed: the configuration is large, and `Help` carries nothing.
+    Run(Box<Config>),
     Help,
 }
 
@@ -177,6 +199,30 @@ impl Config {
                 "--rate" => config.rate = Rate::parse(&value()?)?,
                 "--operating-limit" => config.operating_limit = parse_operating_limit(&value()?)?,
                 "--static" => config.statics.push(StaticMount::parse(&value()?)?),
+                "--app" => config.apps.push(crate::frame::AppSpec::parse(&value()?)?),
+                "--app-listen" => {
+                    let v = value()?;
+                    config.app_listen = Some(
+                        v.to_socket_addrs()
+                            .map_err(|e| format!("bad --app-listen {v:?}: {e}"))?
+                            .next()
+                            .ok_or_else(|| format!("bad --app-listen {v:?}"))?,
+                    );
+                }
+                "--token-ttl" => {
+                    let v = value()?;
+                    config.token_ttl = v
+                        .trim()
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|s| (1..=crate::frame::MAX_TOKEN_TTL).contains(s))
+                        .ok_or_else(|| {
+                            format!(
+                                "--token-ttl must be 1..={} seconds, got {v:?}",
+                                crate::frame::MAX_TOKEN_TTL
+                            )
+                        })?;
+                }
                 "--header-timeout" => config.header_timeout = parse_timeout(&flag, &value()?)?,
                 "--body-timeout" => config.body_timeout = parse_timeout(&flag, &value()?)?,
                 "--max-connections" => config.max_connections = parse_count(&flag, &value()?)?,
@@ -185,7 +231,7 @@ impl Config {
                 other => return Err(format!("unknown argument {other:?}")),
             }
         }
-        Ok(Command::Run(config))
+        Ok(Command::Run(Box::new(config)))
     }
 }
 
@@ -195,7 +241,7 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<Config, String> {
         match Config::from_args(args.iter().map(|s| s.to_string()))? {
-            Command::Run(c) => Ok(c),
+            Command::Run(c) => Ok(*c),
             Command::Help => Err("help".into()),
         }
     }
@@ -224,6 +270,23 @@ mod tests {
         assert_eq!(c.statics[1].prefix, "/pkg");
         assert_eq!(c.statics[1].dir, PathBuf::from("pkg/web"));
         assert!(parse(&["--bogus"]).is_err());
+        let c = parse(&[
+            "--app-listen",
+            "127.0.0.1:0",
+            "--app",
+            "http://127.0.0.1:5173/",
+            "--app=handler=http://h/x,title=Poll results",
+            "--token-ttl",
+            "5",
+        ])
+        .unwrap();
+        assert_eq!(c.app_listen.map(|a| a.port()), Some(0));
+        assert_eq!(c.apps.len(), 2);
+        assert_eq!(c.apps[1].title, "Poll results");
+        assert_eq!(c.token_ttl, 5);
+        assert!(parse(&["--token-ttl", "0"]).is_err());
+        assert!(parse(&["--token-ttl", "99999999999999999999"]).is_err());
+        assert!(parse(&["--app", "not a url"]).is_err());
         let c = parse(&[]).unwrap();
         assert_eq!(c.header_timeout, Duration::from_secs(10));
         assert_eq!(c.max_params, 10_000);

@@ -6,7 +6,7 @@ use std::io::Write;
 #[tokio::main]
 async fn main() {
     let config = match Config::from_args(std::env::args().skip(1)) {
-        Ok(Command::Run(config)) => config,
+        Ok(Command::Run(config)) => *config,
         Ok(Command::Help) => {
             println!("{}", b24_portal::config::USAGE);
             return;
@@ -28,6 +28,10 @@ async fn main() {
         let _ = writeln!(out, "b24-portal listening on {}", server.base_url());
         for (user, url) in server.webhooks() {
             let _ = writeln!(out, "webhook user {user}: {url}");
+        }
+        let _ = writeln!(out, "portal page: {}", server.portal_page());
+        if let Some(origin) = server.app_origin_url() {
+            let _ = writeln!(out, "app origin: {origin}");
         }
         let _ = out.flush();
     }
