@@ -7,62 +7,22 @@
 //   node --test tests/hostile/portal.test.mjs
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, startPortal } from '../reliability/common.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target'), 'debug', 'b24-portal');
 const HOOK = '/rest/1/hook1/';
 
 before(() => {
   execFileSync('cargo', ['build', '-q', '-p', 'b24-portal'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
 });
 
-/**
- * Starts the portal with extra flags; `openFiles` lowers its open-files limit
- * first (`ulimit -n`). Resolves to { url, port, stop() }.
- */
-async function launch(flags, { openFiles } = {}) {
-  const argv = ['--listen', '127.0.0.1:0', '--rate', 'off', '--static', path.join(ROOT, 'www'), ...flags];
-  const child = openFiles
-    ? spawn('/bin/sh', ['-c', `ulimit -n ${openFiles} && exec "$0" "$@"`, BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(BIN, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`b24-portal printed no address: ${out}`)), 20000);
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = /^b24-portal listening on (http:\S+)$/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.stderr.on('data', (chunk) => (out += chunk));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`b24-portal exited (${code}): ${out}`));
-    });
-  });
-  child.removeAllListeners('exit');
-  return {
-    url,
-    port: Number(new URL(url).port),
-    /** Stops the portal; fails the test if it died on its own (a panic exits it). */
-    stop: () =>
-      new Promise((resolve, reject) => {
-        if (child.exitCode !== null) return reject(new Error(`b24-portal died (${child.exitCode}): ${out}`));
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-/** Runs `body` against a fresh portal and always stops it. */
-async function withPortal(flags, body, options) {
-  const portal = await launch(flags, options);
+/** Runs `body` against a fresh portal (serving www/) and always stops it. */
+async function withPortal(flags, body, { openFiles } = {}) {
+  const args = ['--rate', 'off', '--static', path.join(ROOT, 'www'), ...flags];
+  const portal = await startPortal({ args, openFiles, build: false });
+  portal.port = Number(new URL(portal.url).port);
   try {
     await body(portal);
   } finally {
