@@ -34,7 +34,8 @@ pub trait Host {
     ) -> impl Future<Output = Result<Reply>>;
 
     /// Resolves after `ms` milliseconds; dropping it cancels the timer.
-    fn sleep(&self, ms: f64) -> impl Future<Output = ()>;
+    /// It borrows nothing, so it can bound a refresh or cancel a call.
+    fn sleep(&self, ms: f64) -> impl Future<Output = ()> + 'static;
 
     /// Milliseconds since the epoch.
     fn now_ms(&self) -> f64;

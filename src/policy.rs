@@ -2,7 +2,7 @@
 //! functions of their inputs (time and randomness are passed in), so the
 //! rules are tested natively.
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, Retry};
 
 /// What a method does to the portal, which decides what may be retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,22 +66,14 @@ pub fn decide(error: &Error, attempt: Attempt) -> Decision {
         return Decision::Fail;
     }
     let backoff = Decision::RetryAfter(backoff_ms(attempt.number, attempt.random));
-    match error.kind() {
-        // The portal refused before running anything: safe for every method.
-        ErrorKind::Portal(code) if code == "QUERY_LIMIT_EXCEEDED" => backoff,
-        ErrorKind::Portal(code) if code == "OPERATION_TIME_LIMIT" => attempt
+    // The same rule as the error's `retryable`: one function decides both.
+    match error.retry() {
+        Retry::Refused => backoff,
+        Retry::AfterReset => attempt
             .operating_reset_at_ms
             .map_or(Decision::Fail, Decision::RetryAt),
-        // The request may have run: only what is safe to repeat.
-        ErrorKind::Portal(_) | ErrorKind::Decode if error.status() >= 500 => {
-            repeat_if_safe(attempt.class, backoff)
-        }
-        // A cut-off 2xx body: the request ran, the answer was lost.
-        ErrorKind::Decode if (200..300).contains(&error.status()) => {
-            repeat_if_safe(attempt.class, backoff)
-        }
-        ErrorKind::Network => repeat_if_safe(attempt.class, backoff),
-        _ => Decision::Fail,
+        Retry::MayHaveRun => repeat_if_safe(attempt.class, backoff),
+        Retry::Never | Retry::CallerMay => Decision::Fail,
     }
 }
 
@@ -157,6 +149,43 @@ mod tests {
                 decide(&error, attempt(MethodClass::Read, 2)),
                 Decision::RetryAfter(_)
             ));
+        }
+    }
+
+    #[test]
+    fn retryable_and_the_retry_policy_agree() {
+        let mut reset = attempt(MethodClass::Read, 0);
+        reset.operating_reset_at_ms = Some(1.0);
+        let errors = [
+            Error::portal("QUERY_LIMIT_EXCEEDED", "x", 503),
+            Error::portal("OPERATION_TIME_LIMIT", "x", 429),
+            Error::portal("OVERLOAD_LIMIT", "x", 503),
+            Error::portal("PORTAL_DELETED", "x", 500),
+            Error::portal("INTERNAL_SERVER_ERROR", "x", 500),
+            Error::portal("", "x", 502),
+            Error::portal("ATTACH_NOT_FOUND", "x", 400),
+            Error::portal("ACCESS_DENIED", "x", 403),
+            network(),
+            Error::decode("html").with_status(502),
+            Error::decode("cut").with_status(200),
+            Error::decode("bad").with_status(400),
+            Error::new(ErrorKind::Timeout, "t"),
+            Error::new(ErrorKind::Aborted, "a"),
+            Error::new(ErrorKind::RedirectRefused, "r").with_status(307),
+            Error::new(ErrorKind::ResponseTooLarge, "big").with_status(200),
+            Error::invalid_argument("x"),
+        ];
+        for error in errors {
+            let retried = decide(&error, reset) != Decision::Fail;
+            // A timeout is retryable for the caller; the client's own
+            // deadline is spent, so it does not retry.
+            let for_caller_only = error.code() == "TIMEOUT";
+            assert_eq!(
+                retried || for_caller_only,
+                error.retryable(),
+                "{}",
+                error.code()
+            );
         }
     }
 

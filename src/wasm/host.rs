@@ -24,7 +24,7 @@ impl Host for JsHost {
         transport::post_form(url, body, max_bytes)
     }
 
-    fn sleep(&self, ms: f64) -> impl Future<Output = ()> {
+    fn sleep(&self, ms: f64) -> impl Future<Output = ()> + 'static {
         runtime::sleep(ms)
     }
 
