@@ -29,8 +29,11 @@ struct Sent {
     body: String,
 }
 
-/// How the fake portal answers: after how long, and what.
-type Responder = Box<dyn FnMut(&Sent, usize) -> (f64, Result<Reply>)>;
+/// What the fake portal answers, and after how many ms.
+type Answer = (f64, Result<Reply>);
+
+/// How the fake portal answers the n-th request.
+type Responder = Box<dyn FnMut(&Sent, usize) -> Answer>;
 
 struct World {
     now: Cell<f64>,
@@ -344,7 +347,7 @@ fn a_vote_that_may_have_run_is_never_repeated_but_reads_and_recall_are() {
 
 #[test]
 fn hard_errors_redirects_and_oversized_answers_are_not_retried() {
-    let answers: Vec<(&str, fn() -> (f64, Result<Reply>))> = vec![
+    let answers: Vec<(&str, fn() -> Answer)> = vec![
         ("ATTACH_NOT_FOUND", || portal_error(400, "ATTACH_NOT_FOUND")),
         ("ACCESS_DENIED", || portal_error(403, "ACCESS_DENIED")),
         ("PORTAL_DELETED", || portal_error(500, "PORTAL_DELETED")),
