@@ -347,25 +347,30 @@ fn a_vote_that_may_have_run_is_never_repeated_but_reads_and_recall_are() {
 
 #[test]
 fn hard_errors_redirects_and_oversized_answers_are_not_retried() {
-    let answers: Vec<(&str, fn() -> Answer)> = vec![
-        ("ATTACH_NOT_FOUND", || portal_error(400, "ATTACH_NOT_FOUND")),
-        ("ACCESS_DENIED", || portal_error(403, "ACCESS_DENIED")),
-        ("PORTAL_DELETED", || portal_error(500, "PORTAL_DELETED")),
-        ("REDIRECT_REFUSED", || {
-            (
+    let answer = |code: &str| -> Answer {
+        match code {
+            "ATTACH_NOT_FOUND" => portal_error(400, code),
+            "ACCESS_DENIED" => portal_error(403, code),
+            "PORTAL_DELETED" => portal_error(500, code),
+            "REDIRECT_REFUSED" => (
                 10.0,
                 Err(Error::new(ErrorKind::RedirectRefused, "redirect").with_status(307)),
-            )
-        }),
-        ("RESPONSE_TOO_LARGE", || {
-            (
+            ),
+            _ => (
                 10.0,
                 Err(Error::new(ErrorKind::ResponseTooLarge, "big").with_status(200)),
-            )
-        }),
+            ),
+        }
+    };
+    let codes = [
+        "ATTACH_NOT_FOUND",
+        "ACCESS_DENIED",
+        "PORTAL_DELETED",
+        "REDIRECT_REFUSED",
+        "RESPONSE_TOO_LARGE",
     ];
-    for (code, answer) in answers {
-        let host = FakeHost::new(move |_, _| answer());
+    for code in codes {
+        let host = FakeHost::new(move |_, _| answer(code));
         let client = webhook(&host, no_limit());
         let error = run_one(&host, client.get(&POLL, CallOptions::default())).unwrap_err();
         assert_eq!(error.code(), code);
