@@ -17,7 +17,7 @@ export CHROMEDRIVER := /usr/bin/chromedriver
 help:
 	@echo "make demo   - build, start the portal emulator with the placement app, print its URL"
 	@echo "make test   - lint, then native, wasm (Node + headless Chromium) and end-to-end tests"
-	@echo "make build  - wasm-pack builds into pkg/web and pkg/node, shrunk (pkg-template/shrink.mjs)"
+	@echo "make build  - wasm-pack builds into pkg/web and pkg/node (wasm-opt flags: Cargo.toml)"
 	@echo "make setup  - install only what is missing (idempotent)"
 	@echo "make package / size / bench / fuzz - the npm tarball, its size, benchmarks, long property tests"
 
@@ -29,9 +29,8 @@ setup:
 	@# Without --locked: the registry lacks a version its lock file pins.
 	@[ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] || \
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
-	@# One npm install for both, so that neither prunes the other.
-	@[ -x $(TOOLS)/node_modules/.bin/wasm-opt ] && [ -x $(TOOLS)/node_modules/.bin/esbuild ] || \
-	  npm install --prefix $(TOOLS) --no-audit --no-fund --no-save binaryen@132.0.0 esbuild@0.28.2
+	@[ -x $(TOOLS)/node_modules/.bin/wasm-opt ] || \
+	  npm install --prefix $(TOOLS) --no-audit --no-fund --no-save binaryen@132.0.0
 	@[ -d tests/node_modules/playwright-core ] && [ -d tests/node_modules/@bitrix24/b24jssdk ] || \
 	  npm ci --prefix tests --no-audit --no-fund
 	@echo "setup: toolchain ready (wasm-bindgen $(WASM_BINDGEN_VERSION), $$(wasm-opt --version))"
@@ -40,7 +39,6 @@ setup:
 build: setup
 	wasm-pack build --release --target web --out-dir pkg/web --out-name b24_vote -- --no-default-features
 	wasm-pack build --release --target nodejs --out-dir pkg/node --out-name b24_vote -- --no-default-features
-	node pkg-template/shrink.mjs
 
 test: package
 	bash tests/suite.sh

@@ -6,15 +6,20 @@
 //   pkg/node (--target nodejs) ─┼─> pkg/b24-vote/ ─> pkg/b24-vote-<version>.tgz
 //   pkg-template/              ─┘
 //
-// Layout of the package (flat, one .wasm shared by both builds):
-//   b24_vote.js       the web build (ES module, init()/initSync()), for
-//                     browsers and bundlers; finds the .wasm with
-//                     new URL("b24_vote_bg.wasm", import.meta.url)
-//   b24_vote.cjs      the nodejs build (CommonJS, ready on require) plus
-//                     node-init.cjs, for Node's require
-//   node.mjs          ESM wrapper over b24_vote.cjs, for Node's import
-//   b24_vote_bg.wasm  the module (wasm-pack emits the same bytes for both)
-//   index.d.ts        the whole API, for every entry point
+// What wasm-bindgen generated is copied byte for byte, never edited: a newer
+// wasm-bindgen only has to keep its file names and exports. Layout (flat, one
+// .wasm shared by both builds):
+//   b24_vote.js         the web build (ES module, init()/initSync()), for
+//                       browsers and bundlers; finds the .wasm with
+//                       new URL("b24_vote_bg.wasm", import.meta.url)
+//   b24_vote_node.cjs   the nodejs build (CommonJS, started on require; it
+//                       reads b24_vote_bg.wasm from its own folder)
+//   b24_vote.cjs        ours: the nodejs build plus init() and initSync(),
+//                       for Node's require
+//   node.mjs            ours: ESM wrapper over b24_vote.cjs, for Node's import
+//   b24_vote_bg.wasm    the module (wasm-pack emits the same bytes for both)
+//   index.d.ts          the web build's declarations: the whole API, for
+//                       every entry point
 //   package.json, README.md, LICENSE
 //
 // Usage: node pkg-template/assemble.mjs   (after `make build`)
@@ -50,10 +55,6 @@ if (!readFileSync(join(web, `${NAME}_bg.wasm`)).equals(readFileSync(join(node, `
   fail("pkg/web and pkg/node hold different .wasm files; rebuild both from one source (make build)");
 }
 const webDts = read(join(web, `${NAME}.d.ts`));
-const nodeDts = read(join(node, `${NAME}.d.ts`));
-if (!webDts.startsWith(nodeDts.trimEnd())) {
-  fail("the nodejs build's .d.ts is not the start of the web build's; index.d.ts would not describe both");
-}
 
 // Cargo.toml is the single source of the version: wasm-pack copied it into
 // pkg/*/package.json; a mismatch means pkg/ is stale.
@@ -68,32 +69,28 @@ if (built.version !== cargoVersion) {
 // --- assemble ---------------------------------------------------------------
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+const copy = (from, to) => copyFileSync(from, join(out, to));
+copy(join(web, `${NAME}.js`), `${NAME}.js`);
+copy(join(web, `${NAME}_bg.wasm`), `${NAME}_bg.wasm`);
+// .cjs: the package is "type": "module", and this build is CommonJS.
+copy(join(node, `${NAME}.js`), `${NAME}_node.cjs`);
+copy(join(template, `${NAME}.cjs`), `${NAME}.cjs`);
+// The web build's declarations are the nodejs build's plus init/initSync,
+// which Node's entry points provide too.
+copy(join(web, `${NAME}.d.ts`), "index.d.ts");
 
-// The web build, pointed at the one index.d.ts (Deno reads @ts-self-types).
-const selfTypes = `/* @ts-self-types="./${NAME}.d.ts" */`;
-const webJs = read(join(web, `${NAME}.js`));
-writeFileSync(join(out, `${NAME}.js`), webJs.replace(selfTypes, `/* @ts-self-types="./index.d.ts" */`));
-copyFileSync(join(web, `${NAME}_bg.wasm`), join(out, `${NAME}_bg.wasm`));
-
-// The nodejs build as .cjs (the package is "type": "module"), with init()
-// and initSync() added; node-init.cjs reads the glue's `wasm` binding.
-const nodeJs = read(join(node, `${NAME}.js`)).replace(selfTypes, "");
-if (!/^let wasm = wasmInstance\.exports;$/m.test(nodeJs)) {
-  fail("the nodejs glue no longer has `let wasm = wasmInstance.exports;`; update pkg-template/node-init.cjs");
-}
-writeFileSync(join(out, `${NAME}.cjs`), nodeJs.trimEnd() + "\n" + read(join(template, "node-init.cjs")));
-
-// Value exports declared by the .d.ts, by the web glue and by the CJS build:
+// Value exports declared by the .d.ts, of the web build and of the CJS entry:
 // all three must agree, or some entry point would lie about the API.
+// __wasmInstance is internal (src/wasm/exports.rs): b24_vote.cjs takes it.
+const INTERNAL = "__wasmInstance";
 const dtsValues = new Set();
 for (const m of webDts.matchAll(/^export (?:declare )?(?:function|class|const|let|enum)\s+([A-Za-z_$][\w$]*)/gm)) dtsValues.add(m[1]);
 if (/^export default /m.test(webDts)) dtsValues.add("default");
-const webValues = new Set();
-for (const m of webJs.matchAll(/^export (?:async )?(?:function|class|const|let)\s+([A-Za-z_$][\w$]*)/gm)) webValues.add(m[1]);
-for (const m of webJs.matchAll(/^export \{([^}]*)\}/gm)) {
-  for (const part of m[1].split(",")) webValues.add(part.trim().split(/\s+as\s+/).pop());
-}
-if (!same(dtsValues, webValues)) fail(`the web glue exports {${show(webValues)}} but its .d.ts declares {${show(dtsValues)}}`);
+// Importing the web build runs nothing: it starts in init() or initSync().
+const webLib = await import(pathToFileURL(join(out, `${NAME}.js`)).href);
+const webValues = new Set(Object.keys(webLib).filter((n) => n !== INTERNAL));
+if (!(INTERNAL in webLib)) fail(`the web build lacks ${INTERNAL}; b24_vote.cjs needs it (src/wasm/exports.rs)`);
+if (!same(dtsValues, webValues)) fail(`the web build exports {${show(webValues)}} but its .d.ts declares {${show(dtsValues)}}`);
 
 const require = createRequire(import.meta.url);
 const cjs = require(join(out, `${NAME}.cjs`));
@@ -101,28 +98,15 @@ const cjsValues = new Set(Object.keys(cjs));
 if (!same(cjsValues, dtsValues)) fail(`b24_vote.cjs exports {${show(cjsValues)}} but index.d.ts declares {${show(dtsValues)}}`);
 if (!(cjs.initSync().memory instanceof WebAssembly.Memory)) fail("initSync() in Node does not return the instance's exports");
 
-// node.mjs re-exports every named value of the CJS build.
+// node.mjs re-exports every named value of the CJS entry.
 const named = [...cjsValues].filter((n) => n !== "default").sort();
 const wrapper = read(join(template, "node.mjs"));
 if (!wrapper.includes("/* NAMES */")) fail("pkg-template/node.mjs lost its /* NAMES */ marker");
 writeFileSync(join(out, "node.mjs"), wrapper.replace("/* NAMES */", named.join(", ")));
 const esm = await import(pathToFileURL(join(out, "node.mjs")).href);
 for (const n of cjsValues) {
-  if (esm[n] !== cjs[n]) fail(`node.mjs's ${n} is not the CJS build's ${n}`);
+  if (esm[n] !== cjs[n]) fail(`node.mjs's ${n} is not the CJS entry's ${n}`);
 }
-
-// One index.d.ts: the web build's declarations (the nodejs build's plus
-// init/initSync, which Node's entry points provide too).
-// The lib reference: wasm-bindgen declares VoteClient[Symbol.dispose], which
-// apps whose "lib" stops at es2022 (and skipLibCheck is off) would reject.
-const dtsHeader = `/// <reference lib="esnext.disposable" />
-// b24-vote ${built.version}: the whole API, for every entry point (browsers and
-// bundlers: the web build; Node: import or require). Generated by
-// pkg-template/assemble.mjs from wasm-bindgen's declarations; the model and
-// option types come from src/types.d.ts. In Node the module is ready on load:
-// init() and initSync() are optional there and resolve to the same exports.
-`;
-writeFileSync(join(out, "index.d.ts"), dtsHeader + webDts);
 
 // package.json: the template, with Cargo.toml's metadata (through wasm-pack).
 const pkg = JSON.parse(read(join(template, "package.json")));

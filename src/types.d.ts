@@ -1,3 +1,7 @@
+/// <reference lib="esnext.disposable" />
+// The lib reference: VoteClient has [Symbol.dispose], which apps whose "lib"
+// stops at es2022 (with skipLibCheck off) would otherwise reject. wasm-bindgen
+// puts this file first in the generated .d.ts, where a directive must be.
 /** A poll attached to a chat message or a feed post. */
 export interface AttachedVote {
   id: number;

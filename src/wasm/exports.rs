@@ -11,6 +11,17 @@ use wasm_bindgen::JsCast;
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("../types.d.ts");
 
+// The started `WebAssembly.Instance`, for init() and initSync() of the
+// package's Node entry point (pkg-template/b24_vote.cjs): wasm-bindgen's
+// nodejs build starts the module on load but does not export its instance.
+// Internal, so not in index.d.ts; a `//` comment, as wasm-bindgen copies doc
+// comments into the JS glue that browsers download.
+#[allow(missing_docs)]
+#[wasm_bindgen(js_name = "__wasmInstance", skip_typescript)]
+pub fn wasm_instance() -> JsValue {
+    wasm_bindgen::instance()
+}
+
 /// Decodes the body text of a REST response that carries one poll.
 #[wasm_bindgen(js_name = parseVoteResponse, unchecked_return_type = "AttachedVote")]
 pub fn parse_vote_response(
