@@ -39,7 +39,8 @@ setup:
 	@# One npm install for both, so that neither prunes the other.
 	@[ -x $(TOOLS)/node_modules/.bin/wasm-opt ] && [ -x $(TOOLS)/node_modules/.bin/esbuild ] || \
 	  npm install --prefix $(TOOLS) --no-audit --no-fund --no-save binaryen@132.0.0 esbuild@0.28.2
-	@[ -d tests/node_modules/playwright-core ] && [ -d tests/node_modules/selenium-webdriver ] || \
+	@[ -d tests/node_modules/playwright-core ] && [ -d tests/node_modules/selenium-webdriver ] && \
+	  [ -d tests/node_modules/@bitrix24/b24jssdk ] || \
 	  npm ci --prefix tests --no-audit --no-fund
 	@echo "setup: toolchain ready (wasm-bindgen $(WASM_BINDGEN_VERSION), $$(wasm-opt --version))"
 

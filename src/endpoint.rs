@@ -43,7 +43,11 @@ impl Endpoint {
         if code.bytes().any(|b| b == b'/') {
             return Err(Error::invalid_argument(SHAPE));
         }
-        if user.is_empty() || !user.bytes().all(|b| b.is_ascii_digit()) || code.is_empty() {
+        // Digits and letters only: anything else (`?`, `#`, `..`, `%2e`,
+        // `\\`, spaces) would change where the request goes.
+        let user_ok = !user.is_empty() && user.bytes().all(|b| b.is_ascii_digit());
+        let code_ok = !code.is_empty() && code.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !user_ok || !code_ok {
             return Err(Error::invalid_argument(SHAPE));
         }
         Ok(Endpoint {
@@ -108,13 +112,32 @@ fn split_origin(url: &str) -> Option<(String, &str)> {
         && !authority.contains('@')
         && authority
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b));
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
+        && port_ok(authority);
     host_ok.then(|| {
         (
             crate::concat(&[&scheme, "://", &authority.to_ascii_lowercase()]),
             path,
         )
     })
+}
+
+/// No port, or a port from 1 to 65535 (`host:port`, `[v6]:port`).
+fn port_ok(authority: &str) -> bool {
+    let after_host = match authority.strip_prefix('[') {
+        Some(v6) => match split_at_byte(v6, b']').1 {
+            Some(rest) => rest,
+            None => return false,
+        },
+        None => authority,
+    };
+    match split_at_byte(after_host, b':').1 {
+        None => true,
+        Some(port) => {
+            port.len() <= 5
+                && crate::lenient::parse_id(port).is_some_and(|p| (1..=65_535).contains(&p))
+        }
+    }
 }
 
 /// https everywhere; http only to loopback or when the caller allows it.
@@ -214,6 +237,33 @@ mod tests {
             assert_eq!(err.code(), "INVALID_ARGUMENT", "{url}");
             assert!(!err.to_string().contains("s3cret"), "{url}");
         }
+    }
+
+    #[test]
+    fn webhook_paths_that_would_move_the_request_are_refused() {
+        for url in [
+            "https://p/rest/1/abc?x=1",
+            "https://p/rest/1/abc#x",
+            "https://p/rest/1/../",
+            "https://p/rest/1/%2e%2e/",
+            "https://p/rest/1/a%2Fb/",
+            "https://p/rest/1/ab\\c/",
+            "https://p\\rest/1/abc/",
+            "https://p/rest/1/a b/",
+            "https://p/rest/1/a\0b/",
+            "https://p/rest/1a/abc/",
+            "https://p/rest/1/abc/x/",
+            "https://p:0/rest/1/abc/",
+            "https://p:70000/rest/1/abc/",
+            "https://p:/rest/1/abc/",
+            "https://[::1]:99999/rest/1/abc/",
+        ] {
+            let err = Endpoint::webhook(url, true).unwrap_err();
+            assert_eq!(err.code(), "INVALID_ARGUMENT", "{url}");
+        }
+        assert!(Endpoint::webhook("https://p:65535/rest/1/abc/", false).is_ok());
+        assert!(Endpoint::webhook("https://p:1/rest/1/abc/", false).is_ok());
+        assert!(Endpoint::domain("p:70000", false).is_err());
     }
 
     #[test]

@@ -85,7 +85,7 @@ export interface PercentagesOptions {
 /** Every error the library throws or rejects with: a real `Error`. */
 export interface B24VoteError extends Error {
   name: "B24VoteError";
-  /** The portal's code as sent, or one of ours: NETWORK_ERROR, TIMEOUT, ABORTED, DECODE_ERROR, UNEXPECTED_RESULT, INVALID_ARGUMENT, AUTH_REFRESH_FAILED. */
+  /** The portal's code as sent, or one of ours: NETWORK_ERROR, TIMEOUT, ABORTED, DECODE_ERROR, UNEXPECTED_RESULT, INVALID_ARGUMENT, AUTH_REFRESH_FAILED, REDIRECT_REFUSED, RESPONSE_TOO_LARGE. */
   code: string;
   /** HTTP status, 0 when there was no response. */
   status: number;
@@ -124,6 +124,8 @@ export interface ClientOptions {
   allowInsecureHttp?: boolean;
   /** Called before every HTTP request, retries included. */
   onRequest?: (info: { method: string; attempt: number }) => void;
+  /** The largest response body read (default 8388608, 8 MiB); a larger one rejects with RESPONSE_TOO_LARGE. */
+  maxResponseBytes?: number;
 }
 
 /** A user who voted. */

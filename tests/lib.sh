@@ -1,7 +1,8 @@
 # Shell helpers shared by the test suite, the demo and the benchmarks.
 
 # Builds and starts b24-portal on a free port with the given extra flags.
-# Sets PORTAL_URL and PORTAL_PID; the portal is stopped when the shell exits.
+# Sets PORTAL_URL and PORTAL_PID (and APP_ORIGIN with --app-listen); the portal is
+# stopped when the shell exits.
 start_portal() {
   cargo build -q -p b24-portal
   local out
@@ -16,5 +17,10 @@ start_portal() {
     sleep 0.1
   done
   [ -n "$PORTAL_URL" ] || { cat "$out"; echo "b24-portal printed no address"; return 1; }
+  for _ in $(seq 20); do
+    grep -q '^portal page: ' "$out" && break
+    sleep 0.05
+  done
+  APP_ORIGIN=$(sed -n 's/^app origin: \(http:[^ ]*\)$/\1/p' "$out")
   echo "b24-portal at $PORTAL_URL (pid $PORTAL_PID)"
 }

@@ -53,6 +53,10 @@ stage e2e-firefox node --test --test-concurrency=1 tests/e2e-firefox/
 # Fault matrix, soak and security checks against the nodejs build.
 stage reliability node --test --test-concurrency=1 tests/reliability/
 
+# Hostile input (issue 11): hostile portals on 127.0.0.1, hostile arguments,
+# in Node and Chromium; every case bounded by a timeout.
+stage hostile node --test --test-concurrency=1 tests/hostile/
+
 # The packed tarball installed into temp dirs: Node ESM/CJS, Vite 7, a plain page, tsc --strict.
 stage consumers node tests/consumers/run.mjs
 
@@ -61,7 +65,7 @@ echo "== size"
 node tests/size/size.mjs
 
 echo
-for name in native wasm-node wasm-chromium wasm-firefox e2e e2e-firefox reliability consumers; do
+for name in native wasm-node wasm-chromium wasm-firefox e2e e2e-firefox reliability hostile consumers; do
   [ -n "${COUNTS[$name]:-}" ] && printf '%-16s %s passed\n' "$name:" "${COUNTS[$name]}"
 done
 echo "total: $TOTAL_PASSED passed, 0 failed"

@@ -2,8 +2,11 @@
 // recalls, stops and resumes it through the library (pkg/b24_vote.js, the web build).
 //
 // Two ways to run:
-// - inside a Bitrix24 frame (BX24.js present): VoteClient.frame(BX24), and the poll
-//   comes from the placement (IM_CONTEXT_MENU gives the chat message's id);
+// - inside a Bitrix24 frame: VoteClient.frame(sdk), where sdk is the official
+//   @bitrix24/b24jssdk frame client (initializeB24Frame, when its browser build is
+//   served next to the app as vendor/b24jssdk/index.min.js) or BX24.js (present in the
+//   page, or loaded from api.bitrix24.com); the poll comes from the placement
+//   (IM_CONTEXT_MENU gives the chat message's id);
 // - standalone: a webhook URL and a poll reference, typed into the form or given as
 //   query parameters (webhook, attachId, signedAttachId, moduleId, entityType, entityId).
 //
@@ -12,7 +15,9 @@
 
 const IM_ENTITY_TYPE = "Bitrix\\Vote\\Attachment\\ImMessageConnector";
 const BX24_JS = "https://api.bitrix24.com/api/v1/";
-const BX24_INIT_TIMEOUT_MS = 15000;
+// The official SDK's browser build (global B24Js), served from the app's own origin.
+const B24JSSDK = "vendor/b24jssdk/index.min.js";
+const FRAME_INIT_TIMEOUT_MS = 15000;
 
 // Readable text per error code (the library's `code`: the portal's as sent, or its own).
 const ERROR_TEXT = {
@@ -37,6 +42,13 @@ const ERROR_TEXT = {
   insufficient_scope: "The app or webhook lacks the vote permission (scope).",
 };
 
+// Inside a frame there is no webhook: the portal gives the address and the token.
+const FRAME_ERROR_TEXT = {
+  INVALID_ARGUMENT: "The portal address given by Bitrix24, or the poll reference, is not valid.",
+  INVALID_CREDENTIALS: "The portal did not accept this app's authorisation. Reopen the app.",
+  NO_AUTH_FOUND: "The portal did not receive this app's authorisation. Reopen the app.",
+};
+
 const $ = (id) => document.getElementById(id);
 
 const app = {
@@ -45,7 +57,7 @@ const app = {
   clientKey: "", // the webhook URL the standalone client was made for
   ref: null, // the PollRef shown
   attach: null, // the AttachedVote shown
-  bx24: null, // BX24, inside a frame
+  frame: null, // inside a frame: {kind: "bx24" | "b24frame", sdk, info(), origin(), fit()}
   busy: false,
   shownPercents: new Map(), // answer id -> percent currently drawn, so bars animate from there
 };
@@ -58,7 +70,7 @@ main().catch((e) => {
 });
 
 async function main() {
-  const bx24 = await findBx24();
+  const frame = await findFrameSdk();
   try {
     app.lib = await import("./pkg/b24_vote.js");
     await app.lib.default();
@@ -68,7 +80,7 @@ async function main() {
     return;
   }
   wireButtons();
-  if (bx24) await startInFrame(bx24);
+  if (frame) await startInFrame(frame);
   else startStandalone();
   setReady();
 }
@@ -78,29 +90,64 @@ function setReady() {
   $("app").setAttribute("aria-busy", String(app.busy));
 }
 
-// BX24.js is present when the page was loaded with it (or a test injected it). Inside a
-// Bitrix24 frame without it, load it: the portal opens the handler in an iframe with
-// DOMAIN/APP_SID in the query string, and window.name "DOMAIN|PROTOCOL|APP_SID".
-async function findBx24() {
-  if (!window.BX24) {
-    const q = new URLSearchParams(location.search);
-    const framed = window.parent !== window;
-    if (!framed || !(q.has("APP_SID") || /^[^|]+\|[01]\|/.test(window.name))) return null;
-    await loadScript(BX24_JS).catch(() => {});
-    if (!window.BX24) {
-      throw new Error("BX24.js could not be loaded from api.bitrix24.com.");
+// The frame SDK, or null when standalone. BX24.js is used when the page already has it
+// (or a test injected it). Otherwise, inside a Bitrix24 frame (the portal opens the
+// handler with APP_SID in the query string and window.name "DOMAIN|PROTOCOL|APP_SID"),
+// the official SDK is preferred when it is served with the app, and BX24.js is loaded
+// from api.bitrix24.com when it is not.
+async function findFrameSdk() {
+  if (window.BX24) return bx24Frame(window.BX24);
+  const q = new URLSearchParams(location.search);
+  const named = /^[^|]+\|[01]\|[^|]+$/.test(window.name);
+  if (window.parent === window || !(named || q.has("APP_SID"))) return null;
+  if (named) {
+    if (!window.B24Js) await loadScript(B24JSSDK).catch(() => {});
+    if (window.B24Js && typeof window.B24Js.initializeB24Frame === "function") {
+      const b24 = await withTimeout(
+        window.B24Js.initializeB24Frame(),
+        FRAME_INIT_TIMEOUT_MS,
+        "Bitrix24 did not answer (initializeB24Frame).",
+      );
+      return b24Frame(b24);
     }
   }
-  const bx24 = window.BX24;
+  await loadScript(BX24_JS).catch(() => {});
+  if (!window.BX24) throw new Error("BX24.js could not be loaded from api.bitrix24.com.");
+  return bx24Frame(window.BX24);
+}
+
+async function bx24Frame(bx24) {
   if (typeof bx24.init !== "function") return null;
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("Bitrix24 did not answer (BX24.init).")), BX24_INIT_TIMEOUT_MS);
-    bx24.init(() => {
-      clearTimeout(timer);
-      resolve();
-    });
+  await withTimeout(new Promise((resolve) => bx24.init(resolve)), FRAME_INIT_TIMEOUT_MS, "Bitrix24 did not answer (BX24.init).");
+  return {
+    kind: "bx24",
+    sdk: bx24,
+    info: () => (bx24.placement && bx24.placement.info && bx24.placement.info()) || {},
+    // BX24 gives a host without a scheme: the portal is https unless it says otherwise.
+    origin: () => {
+      const auth = bx24.getAuth && bx24.getAuth();
+      return auth ? String(auth.domain || "") : "";
+    },
+    fit: () => typeof bx24.fitWindow === "function" && bx24.fitWindow(),
+  };
+}
+
+function b24Frame(b24) {
+  return {
+    kind: "b24frame",
+    sdk: b24,
+    info: () => ({ placement: b24.placement.placement, options: b24.placement.options }),
+    origin: () => b24.getTargetOrigin(),
+    fit: () => b24.parent.fitWindow().catch(() => {}),
+  };
+}
+
+function withTimeout(promise, ms, message) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
   });
-  return bx24;
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function loadScript(src) {
@@ -115,23 +162,23 @@ function loadScript(src) {
 
 // ---------- frame mode ----------
 
-async function startInFrame(bx24) {
-  app.bx24 = bx24;
+async function startInFrame(frame) {
+  app.frame = frame;
   document.documentElement.classList.add("in-frame");
   let info = {};
   try {
-    info = (bx24.placement && bx24.placement.info && bx24.placement.info()) || {};
+    info = frame.info() || {};
   } catch {
     info = {};
   }
   app.ref = refFromPlacement(info);
   try {
-    app.client = app.lib.VoteClient.frame(bx24);
+    app.client = app.lib.VoteClient.frame(frame.sdk);
   } catch (e) {
     showError(e, null);
     return;
   }
-  restrictConnectSrc(portalOrigin(bx24));
+  restrictConnectSrc(portalOrigin(frame));
   if (!app.ref) {
     const hint = $("frame-hint");
     hint.textContent =
@@ -162,11 +209,10 @@ function refFromPlacement(info) {
   return refFromValues((k) => (options[k] == null ? "" : String(options[k])));
 }
 
-// The portal's origin, as the library will reach it (BX24 gives a host without scheme).
-function portalOrigin(bx24) {
+// The portal's origin, as the library will reach it.
+function portalOrigin(frame) {
   try {
-    const auth = bx24.getAuth && bx24.getAuth();
-    const domain = auth && String(auth.domain || "");
+    const domain = String(frame.origin() || "");
     if (!domain) return null;
     return new URL(/^https?:\/\//i.test(domain) ? domain : `https://${domain}`).origin;
   } catch {
@@ -185,12 +231,11 @@ function restrictConnectSrc(origin) {
 }
 
 function fit() {
-  if (app.bx24 && typeof app.bx24.fitWindow === "function") {
-    try {
-      app.bx24.fitWindow();
-    } catch {
-      // resizing is cosmetic
-    }
+  if (!app.frame) return;
+  try {
+    app.frame.fit();
+  } catch {
+    // resizing is cosmetic
   }
 }
 
@@ -405,13 +450,14 @@ function errorText(e) {
   if (!e || e.name !== "B24VoteError") return e && e.message ? e.message : "Something went wrong.";
   const code = String(e.code);
   if (code === "403" && /inactive/i.test(e.description || "")) return "The poll is closed: it no longer accepts votes.";
-  if (code === "ATTACH_NOT_FOUND" && app.bx24 && app.ref && app.ref.moduleId === "im") {
+  if (code === "ATTACH_NOT_FOUND" && app.frame && app.ref && app.ref.moduleId === "im") {
     return "This message has no poll. Open the app from the menu of a message with a poll.";
   }
   // A 5xx whose body was an error page (DECODE_ERROR) or a code we have no words for.
   if (e.status >= 500 && (code === "DECODE_ERROR" || !Object.hasOwn(ERROR_TEXT, code))) {
     return "The portal had a problem on its side (server error). Try again in a moment.";
   }
+  if (app.frame && Object.hasOwn(FRAME_ERROR_TEXT, code)) return FRAME_ERROR_TEXT[code];
   if (Object.hasOwn(ERROR_TEXT, code)) return ERROR_TEXT[code];
   return e.description ? `The portal refused: ${e.description}` : `The portal refused (error ${code || "without a code"}).`;
 }
@@ -475,7 +521,7 @@ function show(attach) {
 function questionView(attach, q, bars) {
   const section = el("section", { className: "question", role: "group", "aria-labelledby": `q-${q.id}-text` });
   section.append(
-    el("h2", { className: "question-text", id: `q-${q.id}-text` }, q.text),
+    textOrPlaceholder(el("h2", { className: "question-text", id: `q-${q.id}-text` }), q.text, "(a question without text)"),
     el("p", { className: "question-meta" }, `${plural(q.voters, "voter")} · ${q.multiple ? "several answers allowed" : "one answer"}`),
   );
   const list = el("ul", { className: "answers" });
@@ -487,7 +533,7 @@ function questionView(attach, q, bars) {
     const textId = `a-${a.id}-text`;
 
     const line = el("div", { className: "answer-line" });
-    const text = el("span", { className: "answer-text", id: textId }, a.text);
+    const text = textOrPlaceholder(el("span", { className: "answer-text", id: textId }), a.text, "(an answer without text)");
     if (attach.canVote) {
       const input = el("input", { type: q.multiple ? "checkbox" : "radio", name: `q-${q.id}`, value: String(a.id) });
       line.append(el("label", { className: "answer-label" }, input, text));
@@ -519,6 +565,19 @@ function questionView(attach, q, bars) {
   }
   section.append(list);
   return section;
+}
+
+// Fills a text element; blank text gets a visible placeholder, so an empty answer is
+// not an unlabelled radio button.
+function textOrPlaceholder(node, text, placeholder) {
+  const value = String(text ?? "");
+  if (value.trim() === "") {
+    node.classList.add("placeholder");
+    node.textContent = placeholder;
+  } else {
+    node.textContent = value;
+  }
+  return node;
 }
 
 function badge(text, kind) {

@@ -18,7 +18,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::endpoint::Endpoint;
 use crate::error::{Error, ErrorKind, Result};
-use crate::wasm::convert::get;
+use crate::wasm::convert::{get_or_undefined, try_get};
 use crate::wasm::runtime::{now_ms, promise_of, race, settle, sleep, First};
 
 /// How long a refresh may take before the call gives up on it; the JS
@@ -106,7 +106,10 @@ impl TokenAuth {
             return Err(Error::invalid_argument("accessToken must not be empty"));
         }
         let state = TokenState {
-            endpoint: Some(Endpoint::domain(domain, allow_insecure_http)?),
+            endpoint: Some(Endpoint::domain(
+                &crate::wasm::convert::ascii_host(domain)?,
+                allow_insecure_http,
+            )?),
             access: tokens.access_token,
             refresh: tokens.refresh_token,
             expires_at_ms: tokens.expires_at.map(|s| s * 1000.0),
@@ -121,12 +124,25 @@ impl TokenAuth {
 
     /// The SDK of a portal frame; which one is told by its shape.
     pub fn frame(sdk: JsValue, allow_insecure_http: bool) -> Result<Self> {
-        let source = if get(&sdk, "getAuth").is_function() && get(&sdk, "refreshAuth").is_function()
+        // What the SDK's getters throw is a bad argument, not a crash.
+        let read = |value: &JsValue, key: &str| {
+            try_get(value, key).map_err(|_| {
+                Error::invalid_argument(crate::concat(&[
+                    "reading the SDK's ",
+                    key,
+                    " threw an exception",
+                ]))
+            })
+        };
+        let source = if read(&sdk, "getAuth")?.is_function()
+            && read(&sdk, "refreshAuth")?.is_function()
         {
             TokenSource::Bx24(sdk)
         } else {
-            let auth = get(&sdk, "auth");
-            if get(&auth, "getAuthData").is_function() && get(&auth, "refreshAuth").is_function() {
+            let auth = read(&sdk, "auth")?;
+            if read(&auth, "getAuthData")?.is_function()
+                && read(&auth, "refreshAuth")?.is_function()
+            {
                 TokenSource::B24Frame(sdk)
             } else {
                 return Err(Error::invalid_argument(
@@ -183,7 +199,7 @@ impl TokenAuth {
                 self.adopt_frame_auth(&data, true)?;
             }
             TokenSource::B24Frame(sdk) => {
-                let data = call_method(&get(sdk, "auth"), "getAuthData", None)?;
+                let data = call_method(&sdk_field(sdk, "auth")?, "getAuthData", None)?;
                 self.adopt_frame_auth(&data, true)?;
             }
         }
@@ -288,7 +304,7 @@ impl TokenAuth {
                 self.adopt_frame_auth(&data, false)
             }
             TokenSource::B24Frame(sdk) => {
-                let returned = call_method(&get(sdk, "auth"), "refreshAuth", None)?;
+                let returned = call_method(&sdk_field(sdk, "auth")?, "refreshAuth", None)?;
                 let data = settle(returned).await.map_err(refresh_rejected)?;
                 self.adopt_frame_auth(&data, false)
             }
@@ -298,7 +314,11 @@ impl TokenAuth {
     /// Takes `{access_token, domain, refresh_token}` from a frame SDK. With
     /// `lenient`, `false` (no valid token right now) is not an error.
     fn adopt_frame_auth(&self, data: &JsValue, lenient: bool) -> Result<()> {
-        let access = get(data, "access_token").as_string().unwrap_or_default();
+        // Every read of the SDK's object happens before the state is
+        // borrowed: a getter may run arbitrary JS, even call this client.
+        let access = sdk_field(data, "access_token")?
+            .as_string()
+            .unwrap_or_default();
         if access.is_empty() {
             return if lenient {
                 self.state.borrow_mut().access.clear();
@@ -310,23 +330,32 @@ impl TokenAuth {
                 ))
             };
         }
-        let domain = get(data, "domain").as_string().unwrap_or_default();
+        let domain = sdk_field(data, "domain")?.as_string().unwrap_or_default();
+        let refresh = sdk_field(data, "refresh_token")?.as_string();
+        let endpoint = if domain.is_empty() {
+            None
+        } else {
+            Some(Endpoint::domain(
+                &crate::wasm::convert::ascii_host(&domain)?,
+                self.allow_insecure_http,
+            )?)
+        };
         let mut state = self.state.borrow_mut();
         if state.access != access {
             state.generation += 1;
         }
-        if !domain.is_empty() {
-            state.endpoint = Some(Endpoint::domain(&domain, self.allow_insecure_http)?);
+        if endpoint.is_some() {
+            state.endpoint = endpoint;
         }
         state.access = access;
-        state.refresh = get(data, "refresh_token").as_string();
+        state.refresh = refresh;
         Ok(())
     }
 }
 
 /// `target[name](...args)`, with a thrown exception as an error.
 fn call_method(target: &JsValue, name: &str, arg: Option<&JsValue>) -> Result<JsValue> {
-    let function: Function = get(target, name)
+    let function: Function = sdk_field(target, name)?
         .dyn_into()
         .map_err(|_| ())
         .ok()
@@ -350,9 +379,20 @@ fn refresh_rejected(error: JsValue) -> Error {
     )
 }
 
+/// `target[key]` of a frame SDK's object or of what it returned; a throwing
+/// getter fails the auth step instead of throwing through wasm.
+fn sdk_field(target: &JsValue, key: &str) -> Result<JsValue> {
+    try_get(target, key).map_err(|e| {
+        Error::new(
+            ErrorKind::AuthRefreshFailed,
+            crate::concat(&["reading the frame SDK's ", key, " threw: ", &js_text(&e)]),
+        )
+    })
+}
+
 /// The message of a thrown JS value.
 pub fn js_text(value: &JsValue) -> String {
-    get(value, "message")
+    get_or_undefined(value, "message")
         .as_string()
         .or_else(|| value.as_string())
         .unwrap_or_else(|| "unknown error".into())

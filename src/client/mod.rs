@@ -17,7 +17,7 @@ use crate::endpoint::Endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::form::Form;
 use crate::policy::{self, Attempt, Decision, LeakyBucket, MethodClass};
-use crate::wasm::runtime::{aborted, new_uuid, now_ms, race, random, sleep, First};
+use crate::wasm::runtime::{aborted, is_aborted, new_uuid, now_ms, race, random, sleep, First};
 use crate::wasm::transport::post_form;
 use crate::{AttachWithVoted, AttachedVote, Ballot, EntityRefs, PollRef, VoterPage};
 use auth::{Auth, RefreshFn, TokenAuth, TokenSet};
@@ -39,7 +39,13 @@ pub struct ClientOptions {
     pub allow_insecure_http: bool,
     /// Called before every HTTP request.
     pub on_request: Option<RequestHook>,
+    /// The largest response body read; a larger one fails the call with
+    /// `RESPONSE_TOO_LARGE` (8 MiB: a real poll is kilobytes).
+    pub max_response_bytes: u64,
 }
+
+/// [`ClientOptions::max_response_bytes`]' default.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
 
 impl Default for ClientOptions {
     fn default() -> Self {
@@ -49,6 +55,7 @@ impl Default for ClientOptions {
             rate_limit: Some((50, 2.0)),
             allow_insecure_http: false,
             on_request: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -140,7 +147,8 @@ impl core::fmt::Debug for VoteClient {
 impl VoteClient {
     /// A client for an incoming webhook URL, `https://<portal>/rest/<user>/<code>/`.
     pub fn webhook(url: &str, options: ClientOptions) -> Result<Self> {
-        let endpoint = Endpoint::webhook(url, options.allow_insecure_http)?;
+        let url = crate::wasm::convert::ascii_host(url)?;
+        let endpoint = Endpoint::webhook(&url, options.allow_insecure_http)?;
         Self::new(Auth::Webhook(endpoint), options)
     }
 
@@ -287,7 +295,7 @@ impl VoteClient {
         let deadline_ms = now_ms() + timeout_ms;
         let attempts = Box::pin(self.attempts(method, form, deadline_ms));
         let signal = options.signal.as_ref();
-        if signal.is_some_and(AbortSignal::aborted) {
+        if signal.is_some_and(is_aborted) {
             return Err(cancelled(method));
         }
         let stop = Box::pin(race(sleep(timeout_ms), aborted(signal)));
@@ -306,7 +314,11 @@ impl VoteClient {
             if let Some(bucket) = &self.inner.bucket {
                 let wait = bucket.borrow_mut().reserve(now_ms());
                 if wait > 0.0 {
+                    // Dropped with the call (timeout, abort) while it waits,
+                    // the guard gives the place back to the bucket.
+                    let place = Reservation { bucket };
                     sleep(wait).await;
+                    core::mem::forget(place);
                 }
             }
             let (endpoint, token, generation) = match &self.inner.auth {
@@ -326,8 +338,9 @@ impl VoteClient {
             if let Some(hook) = &self.inner.options.on_request {
                 hook(method.name(), number);
             }
-            let outcome = match post_form(&endpoint.method_url(method.name()), body.finish()).await
-            {
+            let url = endpoint.method_url(method.name());
+            let max_bytes = self.inner.options.max_response_bytes;
+            let outcome = match post_form(&url, body.finish(), max_bytes).await {
                 Ok(reply) => decode(method, reply.status, &reply.body).map(|(value, reset_at)| {
                     if let Some(seconds) = reset_at {
                         self.note_operating_reset(method, seconds * 1000.0);
@@ -401,6 +414,20 @@ impl VoteClient {
                 None => Vec::new(),
             },
             Auth::Token(auth) => auth.secrets(),
+        }
+    }
+}
+
+/// A place taken in the leaky bucket by a call that is still waiting to
+/// send; released if the call is dropped before it sends.
+struct Reservation<'a> {
+    bucket: &'a RefCell<LeakyBucket>,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut bucket) = self.bucket.try_borrow_mut() {
+            bucket.release();
         }
     }
 }

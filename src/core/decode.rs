@@ -66,10 +66,11 @@ pub struct AttachWithVoted {
 impl AttachWithVoted {
     /// The voters listed for one answer.
     pub fn voters_of(&self, answer_id: u64) -> Option<&[Voter]> {
-        self.voted
-            .iter()
-            .find(|(id, _)| *id == answer_id)
-            .map(|(_, voters)| voters.as_slice())
+        let at = self
+            .voted
+            .binary_search_by_key(&answer_id, |(id, _)| *id)
+            .ok()?;
+        self.voted.get(at).map(|(_, voters)| voters.as_slice())
     }
 }
 
@@ -252,8 +253,6 @@ impl MethodResult for AttachWithVoted {
                     let id = lenient::parse_id(answer)
                         .ok_or_else(|| r.shape(r.here(), "expected an answer id as the key"))?;
                     let voters = lenient::values(r, Voter::read)?;
-                    // A repeated key replaces, as in PHP's arrays.
-                    voted.retain(|(seen, _)| *seen != id);
                     voted.push((id, voters));
                     Ok(())
                 }),
@@ -261,7 +260,16 @@ impl MethodResult for AttachWithVoted {
             })?;
             let attach =
                 attach.ok_or_else(|| r.shape(at, "expected an object with attach and voted"))?;
-            crate::tally::small_sort_by(&mut voted, |a, b| a.0 < b.0);
+            // A repeated key replaces, as in PHP's arrays: after a stable
+            // sort the last of equal ids wins.
+            crate::tally::sort_by_key(&mut voted, |(id, _)| u128::from(*id));
+            voted.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    core::mem::swap(&mut later.1, &mut kept.1);
+                }
+                same
+            });
             Ok(AttachWithVoted { attach, voted })
         })
     }

@@ -27,7 +27,19 @@ pub enum ErrorKind {
     InvalidArgument,
     /// A token refresh failed or did not answer in time.
     AuthRefreshFailed,
+    /// The portal answered with a redirect, which is never followed: the
+    /// request carries secrets, and they go only to the portal itself.
+    RedirectRefused,
+    /// The response was larger than the client's `maxResponseBytes`.
+    ResponseTooLarge,
 }
+
+/// Characters of a portal's error code kept in an error; the rest is cut.
+pub const MAX_CODE_CHARS: usize = 200;
+/// Characters of a description kept in an error; the rest is cut.
+pub const MAX_DESCRIPTION_CHARS: usize = 1000;
+/// What marks a text that was cut to its bound.
+pub const CUT_MARK: &str = "…[cut]";
 
 /// A failed call or decode.
 ///
@@ -49,11 +61,17 @@ struct Details {
 
 impl Error {
     /// An error of `kind` with a human-readable description.
+    /// Texts that came from a response are bounded here, once for every
+    /// kind of error: a hostile portal cannot make a message megabytes long.
     pub fn new(kind: ErrorKind, description: impl Into<String>) -> Self {
+        let kind = match kind {
+            ErrorKind::Portal(code) => ErrorKind::Portal(bounded(code, MAX_CODE_CHARS)),
+            other => other,
+        };
         Error(Box::new(Details {
             kind,
             status: 0,
-            description: description.into(),
+            description: bounded(description.into(), MAX_DESCRIPTION_CHARS),
             method: None,
         }))
     }
@@ -101,6 +119,8 @@ impl Error {
             ErrorKind::UnexpectedResult => "UNEXPECTED_RESULT",
             ErrorKind::InvalidArgument => "INVALID_ARGUMENT",
             ErrorKind::AuthRefreshFailed => "AUTH_REFRESH_FAILED",
+            ErrorKind::RedirectRefused => "REDIRECT_REFUSED",
+            ErrorKind::ResponseTooLarge => "RESPONSE_TOO_LARGE",
         }
     }
 
@@ -135,7 +155,9 @@ impl Error {
             ErrorKind::Aborted
             | ErrorKind::UnexpectedResult
             | ErrorKind::InvalidArgument
-            | ErrorKind::AuthRefreshFailed => false,
+            | ErrorKind::AuthRefreshFailed
+            | ErrorKind::RedirectRefused
+            | ErrorKind::ResponseTooLarge => false,
         }
     }
 
@@ -153,30 +175,62 @@ impl Error {
         message
     }
 
-    /// Replaces every occurrence of each secret in the description.
-    /// The client calls this on anything that came from outside (a fetch
-    /// error's text may quote the URL, which holds a webhook code).
+    /// Replaces every occurrence of each secret in the description and in
+    /// a portal's code. The client calls this on anything that came from
+    /// outside: a fetch error's text may quote the URL, which holds a webhook
+    /// code, and a portal may echo the request into both fields.
     pub fn redact(mut self, secrets: &[String]) -> Self {
         self.0.description = redact(&self.0.description, secrets);
+        if let ErrorKind::Portal(code) = &mut self.0.kind {
+            *code = redact(code, secrets);
+        }
         self
     }
 }
+
+/// `text` cut to `max_chars` characters, marked with [`CUT_MARK`] when cut.
+pub fn bounded(mut text: String, max_chars: usize) -> String {
+    if let Some((end, _)) = text.char_indices().nth(max_chars) {
+        text.truncate(end);
+        text.push_str(CUT_MARK);
+    }
+    text
+}
+
+/// Secrets shorter than this are replaced only where they stand as a whole
+/// token: replacing a one-letter token inside words would garble the text
+/// ("the ***equest failed") and hide nothing.
+const SHORT_SECRET: usize = 8;
 
 /// `text` with each non-empty secret replaced by `***`.
 pub fn redact(text: &str, secrets: &[String]) -> String {
     let mut out = text.to_owned();
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        let whole_token_only = secret.chars().count() < SHORT_SECRET;
         let mut rest = out.as_str();
         let mut replaced = String::new();
         while let Some(at) = find(rest, secret) {
-            replaced.push_str(rest.get(..at).unwrap_or_default());
-            replaced.push_str("***");
-            rest = rest.get(at + secret.len()..).unwrap_or_default();
+            let before = rest.get(..at).unwrap_or_default();
+            let after = rest.get(at + secret.len()..).unwrap_or_default();
+            let standalone = !before.chars().next_back().is_some_and(is_token_char)
+                && !after.chars().next().is_some_and(is_token_char);
+            replaced.push_str(before);
+            if whole_token_only && !standalone {
+                replaced.push_str(secret);
+            } else {
+                replaced.push_str("***");
+            }
+            rest = after;
         }
         replaced.push_str(rest);
         out = replaced;
     }
     out
+}
+
+/// Characters that tokens and webhook codes are made of.
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~')
 }
 
 /// Byte offset of the first `needle` in `haystack`; a plain byte search
@@ -245,5 +299,29 @@ mod tests {
         assert!(!e.description().contains("s3cr3t"));
         assert!(!format!("{e:?}").contains("s3cr3t"));
         assert!(e.description().contains("/rest/1/***/x"));
+    }
+
+    #[test]
+    fn short_secrets_are_redacted_only_as_whole_tokens() {
+        let secrets = ["r".to_owned(), "t".to_owned()];
+        assert_eq!(redact("the request failed", &secrets), "the request failed");
+        assert_eq!(redact("auth=t&refresh=r", &secrets), "auth=***&refresh=***");
+        let long = ["abcdef0123456789".to_owned()];
+        assert_eq!(redact("xabcdef0123456789y", &long), "x***y");
+    }
+
+    #[test]
+    fn portal_codes_are_redacted_and_texts_bounded() {
+        let secret = "s3cr3t-token-value".to_owned();
+        let echoed = format!("auth={secret}&x=1");
+        let e = Error::portal(echoed.clone(), echoed, 400).redact(core::slice::from_ref(&secret));
+        assert!(!e.code().contains(&secret));
+        assert!(!e.message().contains(&secret));
+
+        let huge = "k".repeat(10_000_000);
+        let e = Error::portal(huge.clone(), huge, 400);
+        assert!(e.message().len() < 4096, "{}", e.message().len());
+        assert!(e.code().ends_with(CUT_MARK));
+        assert!(e.description().ends_with(CUT_MARK));
     }
 }

@@ -14,7 +14,12 @@ pub fn count(r: &mut Reader) -> Read<u64> {
         Kind::String => parse_id(&r.string()?),
         _ => r.skip().map(|()| None)?,
     };
-    parsed.ok_or_else(|| r.shape(at, "expected a non-negative integer or a string of digits"))
+    parsed.ok_or_else(|| {
+        r.shape(
+            at,
+            "expected a non-negative integer up to 2^53-1 (exact in JS), as a number or a string of digits",
+        )
+    })
 }
 
 /// Like [`count`], with `null` read as absent.
@@ -132,7 +137,7 @@ pub fn answer_map(r: &mut Reader) -> Read<Vec<(u64, Vec<u64>)>> {
                     r.skip()
                 })?;
             }
-            crate::tally::small_sort_by(&mut answers, |a, b| a < b);
+            crate::tally::sort_by_key(&mut answers, |id| u128::from(*id));
             chosen.push((question, answers));
             Ok(())
         })?,
@@ -175,14 +180,21 @@ fn key_id(r: &Reader, key: &str) -> Read<u64> {
     })
 }
 
-/// Parses a decimal id or count as PHP writes it; `None` for anything else.
+/// The largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`):
+/// ids and counters above it would reach JS rounded, so they are refused.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Parses a decimal id or count as PHP writes it; `None` for anything else,
+/// including values above [`MAX_SAFE_INTEGER`].
 pub fn parse_id(s: &str) -> Option<u64> {
     if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    s.bytes().try_fold(0u64, |n, b| {
-        n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
-    })
+    s.bytes()
+        .try_fold(0u64, |n, b| {
+            n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+        })
+        .filter(|n| *n <= MAX_SAFE_INTEGER)
 }
 
 /// A whole, non-negative count from a JSON number (`3`, `3.0`).
@@ -190,10 +202,11 @@ fn whole(number_text: &str) -> Option<u64> {
     parse_id(number_text).or_else(|| whole_f64(number(number_text)?))
 }
 
-/// `value` as a count when it is whole, non-negative and exact (≤ 2^53).
+/// `value` as a count when it is whole, non-negative and exact
+/// (≤ [`MAX_SAFE_INTEGER`]).
 pub fn whole_f64(value: f64) -> Option<u64> {
     // `as u64` saturates and drops any fraction: equal back means whole.
-    ((0.0..=9_007_199_254_740_992.0).contains(&value) && value == (value as u64) as f64)
+    ((0.0..=MAX_SAFE_INTEGER as f64).contains(&value) && value == (value as u64) as f64)
         .then_some(value as u64)
 }
 

@@ -4,7 +4,7 @@
 use crate::json::{Read, Reader, Writer};
 use crate::lenient;
 use crate::prelude::*;
-use crate::tally::{self, TallyOptions};
+use crate::tally::{self, pair_key, TallyOptions};
 
 /// `OPTIONS` bit: users may change or withdraw their vote.
 pub const ALLOW_REVOTE: u64 = 1;
@@ -174,16 +174,24 @@ impl AttachedVote {
         a.anonymous = a.anonymity == ANONYMOUSLY;
         a.allow_revote = a.options & ALLOW_REVOTE != 0;
         a.hide_result = a.options & HIDE_RESULT != 0;
+        // Sorted by question id (stable: a repeated key keeps its first
+        // entry first), so each question finds its choices in log time.
+        crate::tally::sort_by_key(&mut user_answer_map, |(id, _)| u128::from(*id));
         for question in &mut a.questions {
-            if let Some((_, mine)) = user_answer_map.iter().find(|(id, _)| *id == question.id) {
+            let first = user_answer_map.partition_point(|(id, _)| *id < question.id);
+            if let Some((_, mine)) = user_answer_map
+                .get(first)
+                .filter(|(id, _)| *id == question.id)
+            {
                 question.my_answer_ids.clone_from(mine);
                 for answer in &mut question.answers {
-                    answer.voted_by_me = mine.contains(&answer.id);
+                    // `mine` is ascending (see `lenient::answer_map`).
+                    answer.voted_by_me = mine.binary_search(&answer.id).is_ok();
                 }
             }
             question.retally();
         }
-        crate::tally::small_sort_by(&mut a.questions, |a, b| (a.sort, a.id) < (b.sort, b.id));
+        crate::tally::sort_by_key(&mut a.questions, |q| pair_key(q.sort, q.id));
         Ok(a)
     }
 }
@@ -241,7 +249,7 @@ impl Question {
     /// answers in display order (sort, then id).
     pub fn retally(&mut self) {
         // The widget hands out rounding remainders in answer id order.
-        crate::tally::small_sort_by(&mut self.answers, |a, b| a.id < b.id);
+        crate::tally::sort_by_key(&mut self.answers, |a| u128::from(a.id));
         let mut votes = Vec::new();
         let mut sum = 0u64;
         for answer in &self.answers {
@@ -260,7 +268,7 @@ impl Question {
             answer.percent = percent;
             answer.exact_percent = tally::exact_percent(answer.votes, base);
         }
-        crate::tally::small_sort_by(&mut self.answers, |a, b| (a.sort, a.id) < (b.sort, b.id));
+        crate::tally::sort_by_key(&mut self.answers, |a| pair_key(a.sort, a.id));
     }
 }
 

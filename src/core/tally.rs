@@ -84,11 +84,12 @@ fn single_choice_units(votes: &[u64], scale: u64) -> Vec<u64> {
     }
     let remainder = (100 * scale).saturating_sub(handed_out);
 
-    // `sort_by` is stable: equal fractions keep their order, earlier first.
-    small_sort_by(&mut by_fraction, |&a, &b| {
-        let fa = shares.get(a).map_or(0.0, |s| s - (*s as u64) as f64);
-        let fb = shares.get(b).map_or(0.0, |s| s - (*s as u64) as f64);
-        fb.total_cmp(&fa).is_lt()
+    // Largest fraction first; the sort is stable, so equal fractions keep
+    // their order, earlier first. Fractions are ≥ 0, so their bits order
+    // like their values.
+    sort_by_key(&mut by_fraction, |&index| {
+        let fraction = shares.get(index).map_or(0.0, |s| s - (*s as u64) as f64);
+        u128::from(u64::MAX - fraction.to_bits())
     });
     for &index in by_fraction.iter().take(remainder as usize) {
         if let Some(unit) = units.get_mut(index) {
@@ -121,20 +122,28 @@ fn multiple_choice_units(votes: u64, voters: u64, scale: u64) -> u64 {
     (hundredths + step / 2) / step
 }
 
-/// Stable insertion sort: lists here are a few dozen items, and core's
-/// sorts cost kilobytes of wasm per instantiation.
-pub(crate) fn small_sort_by<T>(v: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
-    for i in 1..v.len() {
-        let mut j = i;
-        // Pattern-matched pairs: no index, so no bounds-check panic path.
-        while let Some([a, b]) = j.checked_sub(1).and_then(|k| v.get_mut(k..=j)) {
-            if !less(b, a) {
-                break;
-            }
-            core::mem::swap(a, b);
-            j -= 1;
+/// Sorts `items` by `key`, stable, in n log n. Every list of the crate is
+/// sorted through here, so the wasm holds one instantiation of the standard
+/// library's sort (on `(key, position)` pairs) instead of one per list
+/// type and comparison, each of which costs kilobytes.
+pub fn sort_by_key<T>(items: &mut Vec<T>, key: impl Fn(&T) -> u128) {
+    let mut order: Vec<(u128, usize)> = Vec::with_capacity(items.len());
+    for (position, item) in items.iter().enumerate() {
+        order.push((key(item), position));
+    }
+    // The position breaks ties: unstable on unique pairs is stable.
+    order.sort_unstable();
+    let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
+    for (_, position) in order {
+        if let Some(item) = slots.get_mut(position).and_then(Option::take) {
+            items.push(item);
         }
     }
+}
+
+/// `(high, low)` as one sort key: by `high`, then by `low`.
+pub fn pair_key(high: u64, low: u64) -> u128 {
+    (u128::from(high) << 64) | u128::from(low)
 }
 
 #[cfg(test)]

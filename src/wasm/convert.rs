@@ -7,6 +7,7 @@ use alloc::vec;
 use core::cell::RefCell;
 use js_sys::{Reflect, JSON};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// A Rust result as a plain JS object: written as JSON in wasm and read
 /// back with the engine's own `JSON.parse`, which builds plain objects with
@@ -37,13 +38,73 @@ pub fn error_to_js(error: &Error) -> JsValue {
     js.into()
 }
 
-/// `value[key]`, or `undefined` when `value` is not an object.
-pub fn get(value: &JsValue, key: &str) -> JsValue {
+/// `value[key]` through `Reflect.get`, whose binding catches: what a getter
+/// or a Proxy trap throws comes back as `Err`, never as a JS exception
+/// unwinding through wasm. `undefined` when `value` is not an object.
+pub fn try_get(value: &JsValue, key: &str) -> Result<JsValue, JsValue> {
     if value.is_object() || value.is_function() {
-        Reflect::get(value, &key.into()).unwrap_or(JsValue::UNDEFINED)
+        Reflect::get(value, &key.into())
     } else {
-        JsValue::UNDEFINED
+        Ok(JsValue::UNDEFINED)
     }
+}
+
+/// `value[key]` of a caller's argument: a getter that throws is an
+/// `INVALID_ARGUMENT` naming the field, not "absent".
+pub fn field(value: &JsValue, key: &str) -> Result<JsValue, Error> {
+    try_get(value, key).map_err(|_| {
+        Error::invalid_argument(crate::concat(&["reading ", key, " threw an exception"]))
+    })
+}
+
+/// `value[key]` where a failure only loses detail (the text of an error
+/// being reported): a throwing getter reads as `undefined`.
+pub fn get_or_undefined(value: &JsValue, key: &str) -> JsValue {
+    try_get(value, key).unwrap_or(JsValue::UNDEFINED)
+}
+
+#[wasm_bindgen]
+extern "C" {
+    // Catching bindings of the built-ins used on caller values: each may
+    // run a caller's Proxy trap or getter (js-sys binds them without catch).
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn array_is_array(value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = from)]
+    fn array_from(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
+    fn object_entries(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+
+    /// What may be an `AbortSignal`, read through a catching getter.
+    type MaybeSignal;
+    #[wasm_bindgen(catch, method, getter, structural)]
+    fn aborted(this: &MaybeSignal) -> Result<JsValue, JsValue>;
+}
+
+/// The caller's value as a real array (a copy), or `None` when it is not
+/// an array; `name` is the argument, for the error when reading it throws.
+pub fn array_argument(value: &JsValue, name: &str) -> Result<Option<js_sys::Array>, Error> {
+    let threw =
+        || Error::invalid_argument(crate::concat(&["reading ", name, " threw an exception"]));
+    if !array_is_array(value).map_err(|_| threw())? {
+        return Ok(None);
+    }
+    array_from(value).map(Some).map_err(|_| threw())
+}
+
+/// `Object.entries` of the caller's object, as `[key, value]` arrays.
+pub fn entries_argument(value: &JsValue, name: &str) -> Result<js_sys::Array, Error> {
+    object_entries(value).map_err(|_| {
+        Error::invalid_argument(crate::concat(&["reading ", name, " threw an exception"]))
+    })
+}
+
+/// `signal.aborted`, or `Err` when the getter throws (an object that only
+/// pretends to be an `AbortSignal`).
+pub fn signal_aborted(signal: &web_sys::AbortSignal) -> Result<bool, JsValue> {
+    let signal: &MaybeSignal = signal.unchecked_ref();
+    signal
+        .aborted()
+        .map(|aborted| aborted.as_bool() == Some(true))
 }
 
 /// A whole, non-negative, finite JS number as `u64`.
@@ -133,9 +194,42 @@ fn memory_view(bytes: &mut [u8], from: usize) -> js_sys::Uint8Array {
     let whole = match memory.as_ref() {
         Some(view) if view.byte_length() > 0 => view,
         _ => {
-            let buffer = get(&wasm_bindgen::memory(), "buffer");
+            let buffer = get_or_undefined(&wasm_bindgen::memory(), "buffer");
             memory.insert(js_sys::Uint8Array::new(&buffer))
         }
     };
     whole.subarray(start, end)
+}
+
+/// `url` (a webhook URL, or a portal domain with or without a scheme) with
+/// a Unicode host converted to ASCII (punycode) by the platform's own URL
+/// parser, as browsers convert it; a crate with the Unicode tables would
+/// cost far more of the package. ASCII input is returned as it is, and
+/// `Endpoint` checks the result either way.
+pub fn ascii_host(url: &str) -> Result<String, Error> {
+    if url.is_ascii() {
+        return Ok(url.to_owned());
+    }
+    let (scheme, rest) = match crate::error::find(url, "://") {
+        Some(at) => (url.get(..at + 3), url.get(at + 3..)),
+        None => (Some(""), Some(url)),
+    };
+    let (Some(scheme), Some(rest)) = (scheme, rest) else {
+        return Ok(url.to_owned());
+    };
+    let end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
+        .unwrap_or(rest.len());
+    let (Some(authority), Some(tail)) = (rest.get(..end), rest.get(end..)) else {
+        return Ok(url.to_owned());
+    };
+    // User info would be dropped by the parser: leave it for the checks
+    // that refuse it.
+    if authority.is_ascii() || authority.contains('@') {
+        return Ok(url.to_owned());
+    }
+    let parsed = web_sys::Url::new(&crate::concat(&["http://", authority, "/"]))
+        .map_err(|_| Error::invalid_argument("the portal host is not a valid host name"))?;
+    Ok(crate::concat(&[scheme, &parsed.host(), tail]))
 }

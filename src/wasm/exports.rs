@@ -1,6 +1,6 @@
 //! Functions exported to JS as they are: the decoder and the tally.
 
-use super::convert::{error_to_js, get, js_string_to_rust, to_js, whole_number};
+use super::convert::{array_argument, error_to_js, field, js_string_to_rust, to_js, whole_number};
 use crate::error::Error;
 use crate::json::uint_text;
 use crate::prelude::*;
@@ -41,11 +41,11 @@ pub fn percentages(
 }
 
 fn vote_counts(votes: &JsValue) -> Result<Vec<u64>, Error> {
-    if !js_sys::Array::is_array(votes) {
+    let Some(votes) = array_argument(votes, "votes")? else {
         return Err(Error::invalid_argument("votes must be an array of counts"));
-    }
+    };
     let mut counts = Vec::new();
-    for (i, v) in js_sys::Array::from(votes).iter().enumerate() {
+    for (i, v) in votes.iter().enumerate() {
         let count = whole_number(&v).ok_or_else(|| {
             Error::invalid_argument(crate::concat(&[
                 "votes[",
@@ -66,9 +66,9 @@ fn tally_options(options: &JsValue) -> Result<TallyOptions, Error> {
     if !options.is_object() {
         return Err(Error::invalid_argument("options must be an object"));
     }
-    let multiple = get(options, "multiple");
-    let voters = get(options, "voters");
-    let decimals = get(options, "decimals");
+    let multiple = field(options, "multiple")?;
+    let voters = field(options, "voters")?;
+    let decimals = field(options, "decimals")?;
     let count = |value: &JsValue, name: &str| -> Result<Option<u64>, Error> {
         if value.is_undefined() {
             return Ok(None);

@@ -10,7 +10,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
-use super::convert::{error_to_js, get, whole_number};
+use super::convert::{
+    array_argument, entries_argument, error_to_js, field, signal_aborted, whole_number,
+};
 use super::runtime::{promise_of, settle};
 use crate::client::auth::{js_text, RefreshFn, TokenSet};
 use crate::client::{
@@ -31,12 +33,18 @@ pub struct JsVoteClient {
 impl JsVoteClient {
     /// From an incoming webhook URL: `https://<portal>/rest/<user>/<code>/`.
     pub fn webhook(
-        url: &str,
+        #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> core::result::Result<JsVoteClient, JsValue> {
-        let options = client_options(&options).map_err(|e| error_to_js(&e))?;
-        let client = VoteClient::webhook(url, options).map_err(|e| error_to_js(&e))?;
-        Ok(JsVoteClient { client })
+        let build = || -> Result<VoteClient> {
+            let url = url
+                .as_string()
+                .ok_or_else(|| Error::invalid_argument("the webhook URL must be a string"))?;
+            VoteClient::webhook(&url, client_options(&options)?)
+        };
+        build()
+            .map(|client| JsVoteClient { client })
+            .map_err(|e| error_to_js(&e))
     }
 
     /// From OAuth tokens; `refresh` is called once when they expire.
@@ -227,12 +235,16 @@ fn poll_ref(value: &JsValue) -> Result<PollRef> {
 }
 
 fn entity_refs(value: &JsValue) -> Result<EntityRefs> {
-    let ids = get(value, "entityIds");
-    if !Array::is_array(&ids) {
-        return Err(Error::invalid_argument("entityIds must be an array of ids"));
+    if !value.is_object() {
+        return Err(Error::invalid_argument(
+            "getMany takes { moduleId, entityType, entityIds }",
+        ));
     }
+    let Some(ids) = array_argument(&field(value, "entityIds")?, "entityIds")? else {
+        return Err(Error::invalid_argument("entityIds must be an array of ids"));
+    };
     let mut entity_ids = Vec::new();
-    for item in Array::from(&ids).iter() {
+    for item in ids.iter() {
         let id = id(&item)
             .ok_or_else(|| Error::invalid_argument("entityIds must hold positive integers"))?;
         entity_ids.push(id);
@@ -245,13 +257,13 @@ fn entity_refs(value: &JsValue) -> Result<EntityRefs> {
 }
 
 fn ballot_from(value: &JsValue) -> Result<Ballot> {
-    if !value.is_object() || Array::is_array(value) {
+    if !value.is_object() || array_argument(value, "the ballot")?.is_some() {
         return Err(Error::invalid_argument(
             "the ballot must be an object: { [questionId]: [answerId, …] }",
         ));
     }
     let mut choices = Vec::new();
-    for entry in Object::entries(value.unchecked_ref::<Object>()).iter() {
+    for entry in entries_argument(value, "the ballot")?.iter() {
         let pair = Array::from(&entry);
         let question = pair
             .get(0)
@@ -272,8 +284,8 @@ fn ballot_from(value: &JsValue) -> Result<Ballot> {
                 " must be positive integers",
             ]))),
         };
-        if Array::is_array(&given) {
-            for answer in Array::from(&given).iter() {
+        if let Some(given) = array_argument(&given, "the ballot's answers")? {
+            for answer in given.iter() {
                 add(&answer)?;
             }
         } else {
@@ -299,7 +311,15 @@ fn client_options(value: &JsValue) -> Result<ClientOptions> {
     if let Some(retries) = count(value, "retries")? {
         options.retries = u32::try_from(retries.min(20)).unwrap_or(20);
     }
-    let rate = get(value, "rateLimit");
+    if let Some(bytes) = count(value, "maxResponseBytes")? {
+        if bytes == 0 {
+            return Err(Error::invalid_argument(
+                "maxResponseBytes must be a whole number ≥ 1",
+            ));
+        }
+        options.max_response_bytes = bytes;
+    }
+    let rate = field(value, "rateLimit")?;
     if rate.as_bool() == Some(false) || rate.is_null() {
         options.rate_limit = None;
     } else if !rate.is_undefined() {
@@ -314,7 +334,9 @@ fn client_options(value: &JsValue) -> Result<ClientOptions> {
             }
         }
     }
-    options.allow_insecure_http = get(value, "allowInsecureHttp").as_bool().unwrap_or(false);
+    options.allow_insecure_http = field(value, "allowInsecureHttp")?
+        .as_bool()
+        .unwrap_or(false);
     if let Some(hook) = optional_function(value, "onRequest")? {
         let hook: RequestHook = Rc::new(move |method, attempt| {
             let info = Object::new();
@@ -344,15 +366,18 @@ fn call_options(value: &JsValue) -> Result<CallOptions> {
             "actionUuid must be 1 to 1000 characters",
         ));
     }
-    let signal = get(value, "signal");
+    let signal = field(value, "signal")?;
     let signal = if signal.is_undefined() || signal.is_null() {
         None
     } else {
-        Some(
-            signal
-                .dyn_into::<AbortSignal>()
-                .map_err(|_| Error::invalid_argument("signal must be an AbortSignal"))?,
-        )
+        // `instanceof` alone lets `Object.create(AbortSignal.prototype)`
+        // through; its `aborted` getter throws, so it is read here, once.
+        let not_a_signal = || Error::invalid_argument("signal must be an AbortSignal");
+        let signal = signal
+            .dyn_into::<AbortSignal>()
+            .map_err(|_| not_a_signal())?;
+        signal_aborted(&signal).map_err(|_| not_a_signal())?;
+        Some(signal)
     };
     Ok(CallOptions {
         action_uuid,
@@ -388,13 +413,18 @@ fn refresh_fn(refresh: Function) -> RefreshFn {
                     crate::concat(&["refresh rejected: ", &js_text(&e)]),
                 )
             })?;
-            token_set(&tokens, "accessToken", "refreshToken", "expiresAt")
+            token_set(&tokens, "accessToken", "refreshToken", "expiresAt").map_err(|e| {
+                Error::new(
+                    ErrorKind::AuthRefreshFailed,
+                    crate::concat(&["refresh resolved to bad tokens: ", e.description()]),
+                )
+            })
         })
     })
 }
 
 fn string(value: &JsValue, key: &str) -> Result<Option<String>> {
-    let field = get(value, key);
+    let field = field(value, key)?;
     if field.is_undefined() || field.is_null() {
         return Ok(None);
     }
@@ -405,7 +435,7 @@ fn string(value: &JsValue, key: &str) -> Result<Option<String>> {
 }
 
 fn number(value: &JsValue, key: &str) -> Result<Option<f64>> {
-    let field = get(value, key);
+    let field = field(value, key)?;
     if field.is_undefined() || field.is_null() {
         return Ok(None);
     }
@@ -417,7 +447,7 @@ fn number(value: &JsValue, key: &str) -> Result<Option<f64>> {
 }
 
 fn count(value: &JsValue, key: &str) -> Result<Option<u64>> {
-    let field = get(value, key);
+    let field = field(value, key)?;
     if field.is_undefined() || field.is_null() {
         return Ok(None);
     }
@@ -437,7 +467,7 @@ fn id(value: &JsValue) -> Option<u64> {
 }
 
 fn optional_id(value: &JsValue, key: &str) -> Result<Option<u64>> {
-    let field = get(value, key);
+    let field = field(value, key)?;
     if field.is_undefined() || field.is_null() {
         return Ok(None);
     }
@@ -447,7 +477,7 @@ fn optional_id(value: &JsValue, key: &str) -> Result<Option<u64>> {
 }
 
 fn optional_function(value: &JsValue, key: &str) -> Result<Option<Function>> {
-    let field = get(value, key);
+    let field = field(value, key)?;
     if field.is_undefined() || field.is_null() {
         return Ok(None);
     }

@@ -131,10 +131,12 @@ pub struct Aborted {
     watched: Option<(AbortSignal, Closure<dyn FnMut()>)>,
 }
 
-/// Watches a caller's `AbortSignal`; without one, never fires.
+/// Watches a caller's `AbortSignal`; without one, never fires. A signal
+/// whose `aborted` getter throws counts as not aborted (the call options
+/// were checked when the call started).
 pub fn aborted(target: Option<&AbortSignal>) -> Aborted {
     let signal = Rc::new(RefCell::new(Signal {
-        fired: target.is_some_and(AbortSignal::aborted),
+        fired: target.is_some_and(is_aborted),
         waker: None,
     }));
     let watched = target.map(|target| {
@@ -192,7 +194,22 @@ pub fn promise_of(work: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>)
     wasm_bindgen_futures::future_to_promise(work)
 }
 
+/// Whether `signal` has fired; `false` if its getter throws.
+pub fn is_aborted(signal: &AbortSignal) -> bool {
+    super::convert::signal_aborted(signal).unwrap_or(false)
+}
+
 /// Awaits a JS value that may be a Promise (or any thenable) or a plain value.
+///
+/// Resolved through a fresh Promise's `resolve`, never `Promise.resolve`:
+/// the latter reads `value.constructor`, and a value whose `constructor`
+/// or `then` getter throws would throw through wasm. `resolve` turns both
+/// into a rejection.
 pub async fn settle(value: JsValue) -> Result<JsValue, JsValue> {
-    JsFuture::from(Promise::resolve(&value)).await
+    let promise = Promise::new(&mut |resolve, _reject| {
+        // `resolve` catches what reading `then` throws; the call itself
+        // cannot throw, and is bound with catch regardless.
+        let _ = resolve.call1(&JsValue::UNDEFINED, &value);
+    });
+    JsFuture::from(promise).await
 }

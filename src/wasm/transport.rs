@@ -6,13 +6,16 @@
 //! gzipped package for one POST.
 
 use crate::prelude::*;
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, RequestInit, Response};
+use web_sys::{
+    AbortController, ReadableStreamDefaultReader, RequestInit, RequestRedirect, Response,
+    ResponseType,
+};
 
-use super::convert::js_string_to_rust;
+use super::convert::get_or_undefined;
 use crate::error::{Error, ErrorKind, Result};
 
 /// A form body is a CORS-safelisted content type: no preflight.
@@ -43,12 +46,15 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// POSTs `body` as a form to `url`; any status is a `Reply`, only a failed
-/// fetch (or a body cut off mid-stream) is an error.
-pub async fn post_form(url: &str, body: String) -> Result<Reply> {
+/// POSTs `body` as a form to `url`; any status but a redirect is a `Reply`.
+/// Redirects are never followed: the body carries the token, and it goes
+/// only to the portal's own origin. Bodies over `max_bytes` are refused
+/// (by `Content-Length` up front, by counting while streaming otherwise).
+pub async fn post_form(url: &str, body: String, max_bytes: u64) -> Result<Reply> {
     let guard = AbortOnDrop(AbortController::new().ok());
     let init = RequestInit::new();
     init.set_method("POST");
+    init.set_redirect(RequestRedirect::Manual);
     let headers = Object::new();
     // Setting a property on a fresh object cannot fail.
     let _ = Reflect::set(&headers, &"Content-Type".into(), &FORM.into());
@@ -63,25 +69,120 @@ pub async fn post_form(url: &str, body: String) -> Result<Reply> {
         .map_err(network)?
         .unchecked_into();
     let status = response.status();
-    let text = response.text().map_err(network)?;
-    let text = JsFuture::from(text)
+    if response.type_() == ResponseType::Opaqueredirect || (300..400).contains(&status) {
+        let location = response.headers().get("location").ok().flatten();
+        return Err(redirect_refused(status, location.as_deref()));
+    }
+    let declared = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|length| crate::lenient::parse_id(length.trim_ascii()));
+    if declared.is_some_and(|length| length > max_bytes) {
+        return Err(too_large(max_bytes).with_status(status));
+    }
+    let bytes = read_body(&response, max_bytes)
         .await
-        .map_err(|e| network(e).with_status(status))?;
-    let body = text
-        .dyn_ref::<js_sys::JsString>()
-        .map(js_string_to_rust)
-        .unwrap_or_default();
+        .map_err(|e| e.with_status(status))?;
+    // The guard aborts nothing once the body is read; dropped here.
+    drop(guard);
+    let body = String::from_utf8(bytes)
+        .map_err(|_| Error::decode("the response is not UTF-8 text").with_status(status))?;
     Ok(Reply { status, body })
+}
+
+/// The body's bytes, counted chunk by chunk: over `max_bytes`, reading
+/// stops and the caller's drop of the fetch guard closes the connection.
+async fn read_body(response: &Response, max_bytes: u64) -> Result<Vec<u8>> {
+    let Some(stream) = response.body() else {
+        return Ok(Vec::new());
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(network)?;
+        if get_or_undefined(&chunk, "done").as_bool() == Some(true) {
+            return Ok(bytes);
+        }
+        let Some(chunk) = get_or_undefined(&chunk, "value")
+            .dyn_into::<Uint8Array>()
+            .ok()
+        else {
+            return Err(network(JsValue::UNDEFINED));
+        };
+        let length = chunk.length() as usize;
+        if (bytes.len() + length) as u64 > max_bytes {
+            // Stop the stream; what it returns is of no interest.
+            let _ = reader.cancel();
+            return Err(too_large(max_bytes));
+        }
+        let start = bytes.len();
+        bytes.resize(start + length, 0);
+        if let Some(tail) = bytes.get_mut(start..) {
+            chunk.copy_to(tail);
+        }
+    }
+}
+
+fn too_large(max_bytes: u64) -> Error {
+    Error::new(
+        ErrorKind::ResponseTooLarge,
+        crate::concat(&[
+            "the response is larger than maxResponseBytes (",
+            &crate::json::uint_text(max_bytes),
+            " bytes)",
+        ]),
+    )
+}
+
+/// A redirect, refused. Where the platform shows the target, the error
+/// names its origin (never its path or query, which may carry secrets),
+/// so that the user can fix the portal address.
+fn redirect_refused(status: u16, location: Option<&str>) -> Error {
+    let mut text = String::from("the portal answered with a redirect, which is not followed");
+    if let Some(origin) = location.and_then(origin_of) {
+        text.push_str(" (it points to ");
+        text.push_str(&origin);
+        text.push_str("; check the portal address)");
+    }
+    Error::new(ErrorKind::RedirectRefused, text).with_status(status)
+}
+
+/// `scheme://host[:port]` of an absolute URL, without user info.
+fn origin_of(url: &str) -> Option<String> {
+    let at = crate::error::find(url, "://")?;
+    let (scheme, rest) = (url.get(..at)?, url.get(at + 3..)?);
+    let end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
+        .unwrap_or(rest.len());
+    let authority = rest.get(..end)?;
+    let host = match authority.bytes().rposition(|b| b == b'@') {
+        Some(at) => authority.get(at + 1..)?,
+        None => authority,
+    };
+    let safe = |b: u8| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b);
+    (scheme.bytes().all(|b| b.is_ascii_alphabetic()) && !host.is_empty() && host.bytes().all(safe))
+        .then(|| crate::concat(&[scheme, "://", host]))
 }
 
 /// A fetch failure as `NETWORK_ERROR`, with the host's `name: message`.
 fn network(error: JsValue) -> Error {
     let mut text = String::from("the request failed");
     for key in ["name", "message"] {
-        if let Some(part) = super::convert::get(&error, key).as_string() {
+        if let Some(part) = get_or_undefined(&error, key).as_string() {
             text.push_str(": ");
             text.push_str(&part);
         }
+    }
+    // Node's "fetch failed" says why only in its cause ("getaddrinfo
+    // ENOTFOUND host", "connect ECONNREFUSED 127.0.0.1:1").
+    let cause = get_or_undefined(&error, "cause");
+    if let Some(reason) = get_or_undefined(&cause, "message").as_string() {
+        text.push_str(" (");
+        text.push_str(&reason);
+        text.push(')');
     }
     Error::new(ErrorKind::Network, text)
 }

@@ -2,12 +2,13 @@
 // portal's limit. Prints a table per benchmark and merges the figures into
 // target/bench.json. Run after `make build` (release pkg/node and pkg/web).
 //
-//   node tests/bench/bench.mjs [decode] [size] [throughput]   (default: all)
+//   node tests/bench/bench.mjs [decode] [large] [size] [throughput]   (default: all)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipBytes } from '../size/size.mjs';
 import { ROOT, loadNodeBuild, startPortal, adminClient, median, recordResult, printTable } from '../reliability/common.mjs';
+import { pollBody, voteCounts } from '../hostile/common.mjs';
 
 const which = new Set(process.argv.slice(2));
 const want = (name) => which.size === 0 || which.has(name);
@@ -166,6 +167,37 @@ function benchDecode() {
   recordResult('decode', { command: 'node tests/bench/bench.mjs decode', node: process.version, workloads: out });
 }
 
+// ------------------------------------------------------------- large inputs
+
+/**
+ * Inputs far beyond a real poll (issue 11): a 10,000-answer poll and
+ * 100,000 counts. Median ms of up to 7 runs, fewer if they pass 10 s in
+ * all, so that a quadratic build still finishes. Target: under 50 ms each.
+ */
+function benchLarge() {
+  const { parseVoteResponse, percentages } = loadNodeBuild();
+  const TARGET_MS = 50;
+  const time = (run) => {
+    const samples = [];
+    const start = performance.now();
+    while (samples.length < 7 && (samples.length < 1 || performance.now() - start < 10000)) {
+      const t0 = performance.now();
+      run();
+      samples.push(performance.now() - t0);
+    }
+    return { medianMs: median(samples), runs: samples.length };
+  };
+  const body = pollBody(10_000);
+  const counts = voteCounts(100_000);
+  const workloads = {
+    'parseVoteResponse, 10,000-answer poll': { bytes: Buffer.byteLength(body), ...time(() => parseVoteResponse(body)) },
+    'percentages, 100,000 counts': { ...time(() => percentages(counts)) },
+  };
+  console.log(`\n## 1b. Large inputs (ms, median of up to 7 runs; target < ${TARGET_MS} ms)`);
+  printTable(['workload', 'ms', 'runs', `< ${TARGET_MS} ms`], Object.entries(workloads).map(([name, w]) => [name, w.medianMs.toFixed(1), w.runs, w.medianMs < TARGET_MS ? 'yes' : 'NO']));
+  recordResult('large', { command: 'node tests/bench/bench.mjs large', node: process.version, targetMs: TARGET_MS, workloads });
+}
+
 // --------------------------------------------------------------------- size
 
 const B24JSSDK_GZIP = 74347; // b24jssdk 2.2, gzipped, as quoted in #6
@@ -232,6 +264,7 @@ async function benchThroughput() {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (want('decode')) benchDecode();
+  if (want('large')) benchLarge();
   if (want('size')) benchSize();
   if (want('throughput')) await benchThroughput();
 }

@@ -28,6 +28,12 @@ function performance() {
         `\`${r.decode.command}\``]);
     }
   } else rows.push(['Decode + tally', missing, '`node tests/bench/bench.mjs decode`']);
+  const large = r.large?.workloads;
+  if (large) {
+    for (const [name, w] of Object.entries(large)) {
+      rows.push([`Large input: ${name}${w.bytes ? ` (${n(w.bytes)} bytes)` : ''}`, `${n(w.medianMs, 1)} ms median of ${w.runs} (target < ${r.large.targetMs} ms)`, `\`${r.large.command}\``]);
+    }
+  } else rows.push(['Large inputs (10,000 answers, 100,000 counts)', missing, '`node tests/bench/bench.mjs large`']);
   rows.push(r.size
     ? ['Bytes on the wire (web build, gzip -9)', `${n(r.size.gzipBytes)} bytes (b24jssdk 2.2: ${n(r.size.b24jssdkGzipBytes)}; ×${n(r.size.ratio, 2)})`, `\`${r.size.command}\``]
     : ['Bytes on the wire', missing, '`node tests/bench/bench.mjs size`']);

@@ -12,6 +12,7 @@ import {
   library,
   openPage,
   readPoll,
+  restParams,
   screenshot,
   seededVotes,
   settled,
@@ -67,13 +68,7 @@ function standInBx24({ token, domain, placement }) {
   };
 }
 
-// The parameters of a REST request, whether it was sent as JSON or as a form.
-function params(request) {
-  const body = request.postData() ?? "";
-  const type = request.headers()["content-type"] ?? "";
-  if (type.includes("json")) return JSON.parse(body);
-  return Object.fromEntries(new URLSearchParams(body));
-}
+const params = restParams;
 
 async function openInFrame(created, { user = 1, width = 320, placement } = {}) {
   const { accessToken } = await portal.admin("/_emulator/tokens", { user, ttlSeconds: 3600 });
@@ -191,6 +186,29 @@ test("another placement with an attachId option; a message without a poll reads 
   assert.match(await nothing.page.textContent("#frame-hint"), /menu of a chat message/);
   assert.equal(nothing.rest.length, 0);
   await nothing.context.close();
+});
+
+test("in a frame, error texts never mention a webhook (a bad portal domain)", async () => {
+  const created = await portal.admin("/_emulator/polls", DEMO_POLL);
+  const { accessToken } = await portal.admin("/_emulator/tokens", { user: 1, ttlSeconds: 3600 });
+  const { page, context } = await openPage(browser, {
+    width: 320,
+    initScript: {
+      fn: standInBx24,
+      arg: {
+        token: accessToken,
+        domain: "not a host name!",
+        placement: { placement: "IM_CONTEXT_MENU", options: { messageId: String(created.entityId) } },
+      },
+    },
+  });
+  await page.goto(`${portal.url}/`);
+  await settled(page);
+  assert.equal(await page.isVisible("#error"), true);
+  assert.match(await page.textContent("#error-code"), /INVALID_ARGUMENT/);
+  assert.match(await page.textContent("#error-text"), /portal address given by Bitrix24/);
+  assert.doesNotMatch(await page.textContent("#error"), /webhook/i);
+  await context.close();
 });
 
 test("install.html binds IM_CONTEXT_MENU to index.html, then finishes the installation", async () => {

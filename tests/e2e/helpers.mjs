@@ -17,6 +17,8 @@ export const IM_ENTITY_TYPE = "Bitrix\\Vote\\Attachment\\ImMessageConnector";
 const PORTAL_BIN = join(ROOT, "target", "debug", "b24-portal");
 // The web build served at /pkg (B24_E2E_PKG_WEB points the tests at another build).
 const PKG_WEB = process.env.B24_E2E_PKG_WEB || join(ROOT, "pkg", "web");
+/** The official SDK's browser build (@bitrix24/b24jssdk), served with the app. */
+export const B24JSSDK_UMD = join(ROOT, "tests", "node_modules", "@bitrix24", "b24jssdk", "dist", "umd");
 
 
 /** The demo poll (also what `make demo` creates). */
@@ -39,7 +41,8 @@ export function library() {
 
 /**
  * Starts b24-portal on a free port with the app and the web build mounted.
- * Returns { url, admin(path, body?), stop() }.
+ * Returns { url, appOrigin, admin(path, body?), stop() }; appOrigin is set when
+ * extraArgs has --app-listen.
  */
 export async function startPortal(extraArgs = []) {
   if (!existsSync(join(PKG_WEB, "b24_vote.js"))) {
@@ -54,14 +57,16 @@ export async function startPortal(extraArgs = []) {
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
-  const url = await new Promise((resolve, reject) => {
+  const [url, appOrigin] = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`b24-portal printed no address:\n${output}`)), 20000);
     const onData = (chunk) => {
       output += chunk;
       const m = /^b24-portal listening on (http:\/\/\S+)$/m.exec(output);
-      if (m) {
+      // The start-up lines end with "portal page:" and, with --app-listen, "app origin:".
+      const done = extraArgs.includes("--app-listen") ? /^app origin: (\S+)$/m.exec(output) : /^portal page: /m.exec(output);
+      if (m && done) {
         clearTimeout(timer);
-        resolve(m[1]);
+        resolve([m[1], extraArgs.includes("--app-listen") ? done[1] : null]);
       }
     };
     child.stdout.on("data", onData);
@@ -86,6 +91,7 @@ export async function startPortal(extraArgs = []) {
 
   return {
     url,
+    appOrigin,
     admin,
     /** The webhook URL of a user (every user N has /rest/N/hookN/). */
     webhook: (user) => `${url}/rest/${user}/hook${user}/`,
@@ -125,6 +131,14 @@ export async function openPage(browser, { width = 1024, height = 800, initScript
 export function appUrl(portal, params) {
   const q = new URLSearchParams(params);
   return `${portal.url}/?${q}`;
+}
+
+/** The parameters of a REST request, whether it was sent as JSON or as a form. */
+export function restParams(request) {
+  const body = request.postData() ?? "";
+  const type = request.headers()["content-type"] ?? "";
+  if (type.includes("json")) return JSON.parse(body);
+  return Object.fromEntries(new URLSearchParams(body));
 }
 
 /** Waits until the app has started and no call is in flight. */

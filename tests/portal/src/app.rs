@@ -6,7 +6,7 @@ use crate::faults::Faults;
 use crate::limits::{LeakyBucket, Operating};
 use crate::state::Portal;
 use crate::stats::Stats;
-use crate::{admin, cors, oauth, rest, static_files, util};
+use crate::{admin, cors, frame, oauth, rest, static_files, util};
 use axum::routing::{any, get, post};
 use axum::Router;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -24,6 +24,8 @@ pub struct App {
     pub operating: Mutex<Operating>,
     pub faults: Mutex<Faults>,
     pub stats: Mutex<Stats>,
+    /// Placement apps the portal page can open.
+    pub apps: Mutex<frame::Apps>,
     /// `http://127.0.0.1:PORT`
     pub base_url: String,
     pub secret: Vec<u8>,
@@ -46,6 +48,7 @@ impl App {
             operating: Mutex::new(Operating::new(config.operating_limit)),
             faults: Mutex::new(Faults::default()),
             stats: Mutex::new(Stats::default()),
+            apps: Mutex::new(frame::Apps::new(config.apps.clone())),
             base_url,
             secret: SECRET.to_vec(),
             config,
@@ -64,7 +67,19 @@ impl App {
         }
         lock(&self.faults).clear();
         *lock(&self.stats) = Default::default();
+        *lock(&self.apps) = frame::Apps::new(self.config.apps.clone());
     }
+}
+
+/// The router of the app origin (`--app-listen`): the static mounts only, behind CORS.
+pub fn static_router(app: Arc<App>) -> Router {
+    Router::new()
+        .fallback(static_files::serve)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            cors::layer,
+        ))
+        .with_state(app)
 }
 
 /// The router: REST, OAuth, admin API and static files, all behind the CORS layer.
@@ -81,6 +96,15 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/_emulator/faults", post(admin::faults))
         .route("/_emulator/stats", get(admin::stats))
         .route("/_emulator/config", post(admin::config))
+        .route(
+            "/_emulator/apps",
+            get(frame::list_apps).post(frame::register_app),
+        )
+        .route("/_emulator/chat", get(frame::chat))
+        .route("/portal", get(frame::page))
+        .route("/portal/", get(frame::page))
+        .route("/portal/portal.js", get(frame::script))
+        .route("/portal/portal.css", get(frame::style))
         .fallback(static_files::serve)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),

@@ -8,6 +8,9 @@ use std::collections::HashMap;
 /// The default lifetime of access tokens issued by a refresh (fact sheet §5: 1 hour).
 pub const DEFAULT_TTL: i64 = 3600;
 
+/// The portal's `member_id` (its id towards apps).
+pub const MEMBER_ID: &str = "b24portal0000000000000000000000e";
+
 /// Who a request runs as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {
@@ -133,7 +136,7 @@ pub fn token_response(issued: &Issued, base_url: &str) -> Value {
         "domain": host,
         "expires": issued.expires_at,
         "expires_in": issued.expires_in,
-        "member_id": "b24portal0000000000000000000000e",
+        "member_id": MEMBER_ID,
         "refresh_token": issued.refresh_token,
         "scope": "vote,im",
         "server_endpoint": format!("{base_url}/rest/"),

@@ -1,5 +1,6 @@
 //! The command line: `b24-portal [--listen ADDR] [--rate BURST/PER_SECOND|off]
-//! [--operating-limit SECONDS|off] [--static [PREFIX=]DIR]...`
+//! [--operating-limit SECONDS|off] [--static [PREFIX=]DIR]... [--app-listen ADDR]
+//! [--app SPEC]... [--token-ttl SECONDS]`
 
 use crate::limits::Rate;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -9,13 +10,22 @@ use std::path::PathBuf;
 pub const USAGE: &str = "\
 usage: b24-portal [--listen 127.0.0.1:8390] [--rate BURST/PER_SECOND|off]
                   [--operating-limit SECONDS|off] [--static [PREFIX=]DIR]...
+                  [--app-listen ADDR] [--app SPEC]... [--token-ttl SECONDS]
 
   --listen ADDR             address to listen on; port 0 picks a free port
   --rate B/P | off          leaky bucket: burst B, drains P per second (default 50/2)
   --operating-limit S | off block a method for a caller after S seconds of processing
                             within 10 minutes (default off)
   --static [PREFIX=]DIR     serve DIR at URL PREFIX (default /); repeatable, mounts at
-                            the same prefix are tried in order";
+                            the same prefix are tried in order
+  --app-listen ADDR         a second origin that serves only the --static mounts
+                            (the placement app's own host, as in a real deployment)
+  --app SPEC                register a placement app on the portal page (/portal/):
+                            URL, or handler=URL,placement=CODE,title=TEXT
+                            (default placement IM_CONTEXT_MENU, title \"Open app\");
+                            repeatable
+  --token-ttl SECONDS       lifetime of the tokens the portal page hands to frames
+                            and issues on refreshAuth (default 3600)";
 
 /// A directory served at a URL prefix.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +67,12 @@ pub struct Config {
     /// Seconds of processing per method and caller within 10 minutes; `None`: off.
     pub operating_limit: Option<f64>,
     pub statics: Vec<StaticMount>,
+    /// The placement apps registered at start-up (`--app`).
+    pub apps: Vec<crate::frame::AppSpec>,
+    /// A second listener serving only the static mounts (`--app-listen`).
+    pub app_listen: Option<SocketAddr>,
+    /// Lifetime of the tokens the portal page gives frames (`--token-ttl`).
+    pub token_ttl: i64,
 }
 
 impl Default for Config {
@@ -66,6 +82,9 @@ impl Default for Config {
             rate: Some(Rate::DEFAULT),
             operating_limit: None,
             statics: Vec::new(),
+            apps: Vec::new(),
+            app_listen: None,
+            token_ttl: crate::auth::DEFAULT_TTL,
         }
     }
 }
@@ -122,6 +141,30 @@ impl Config {
                 "--rate" => config.rate = Rate::parse(&value()?)?,
                 "--operating-limit" => config.operating_limit = parse_operating_limit(&value()?)?,
                 "--static" => config.statics.push(StaticMount::parse(&value()?)?),
+                "--app" => config.apps.push(crate::frame::AppSpec::parse(&value()?)?),
+                "--app-listen" => {
+                    let v = value()?;
+                    config.app_listen = Some(
+                        v.to_socket_addrs()
+                            .map_err(|e| format!("bad --app-listen {v:?}: {e}"))?
+                            .next()
+                            .ok_or_else(|| format!("bad --app-listen {v:?}"))?,
+                    );
+                }
+                "--token-ttl" => {
+                    let v = value()?;
+                    config.token_ttl = v
+                        .trim()
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|s| (1..=crate::frame::MAX_TOKEN_TTL).contains(s))
+                        .ok_or_else(|| {
+                            format!(
+                                "--token-ttl must be 1..={} seconds, got {v:?}",
+                                crate::frame::MAX_TOKEN_TTL
+                            )
+                        })?;
+                }
                 other => return Err(format!("unknown argument {other:?}")),
             }
         }
@@ -164,6 +207,23 @@ mod tests {
         assert_eq!(c.statics[1].prefix, "/pkg");
         assert_eq!(c.statics[1].dir, PathBuf::from("pkg/web"));
         assert!(parse(&["--bogus"]).is_err());
+        let c = parse(&[
+            "--app-listen",
+            "127.0.0.1:0",
+            "--app",
+            "http://127.0.0.1:5173/",
+            "--app=handler=http://h/x,title=Poll results",
+            "--token-ttl",
+            "5",
+        ])
+        .unwrap();
+        assert_eq!(c.app_listen.map(|a| a.port()), Some(0));
+        assert_eq!(c.apps.len(), 2);
+        assert_eq!(c.apps[1].title, "Poll results");
+        assert_eq!(c.token_ttl, 5);
+        assert!(parse(&["--token-ttl", "0"]).is_err());
+        assert!(parse(&["--token-ttl", "99999999999999999999"]).is_err());
+        assert!(parse(&["--app", "not a url"]).is_err());
         assert!(parse(&["--rate"]).is_err());
         assert!(matches!(
             Config::from_args(["--help".to_string()]),

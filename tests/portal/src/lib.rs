@@ -14,10 +14,12 @@
 pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod batch;
 pub mod config;
 pub mod cors;
 pub mod faults;
 pub mod format;
+pub mod frame;
 pub mod limits;
 pub mod methods;
 pub mod oauth;
@@ -44,6 +46,8 @@ pub struct Server {
     pub addr: SocketAddr,
     /// The accept loop; abort it to stop the server.
     pub handle: JoinHandle<()>,
+    /// The app origin's address and accept loop (`--app-listen`), if any.
+    pub app_origin: Option<(SocketAddr, JoinHandle<()>)>,
     /// The shared state, for in-process inspection.
     pub app: Arc<app::App>,
 }
@@ -52,6 +56,18 @@ impl Server {
     /// `http://ADDR`
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `http://ADDR/portal/`: the portal page.
+    pub fn portal_page(&self) -> String {
+        format!("{}/portal/", self.base_url())
+    }
+
+    /// `http://ADDR` of the app origin, if `--app-listen` was given.
+    pub fn app_origin_url(&self) -> Option<String> {
+        self.app_origin
+            .as_ref()
+            .map(|(addr, _)| format!("http://{addr}"))
     }
 
     /// The webhook base URLs of the default users, e.g. `http://ADDR/rest/1/hook1/`.
@@ -68,6 +84,9 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.handle.abort();
+        if let Some((_, handle)) = &self.app_origin {
+            handle.abort();
+        }
     }
 }
 
@@ -75,8 +94,28 @@ impl Drop for Server {
 pub async fn serve(config: Config) -> std::io::Result<Server> {
     let listener = TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    let app_listener = match config.app_listen {
+        Some(app_addr) => Some(TcpListener::bind(app_addr).await?),
+        None => None,
+    };
     let app = Arc::new(app::App::new(config, format!("http://{addr}")));
     let router = app::router(app.clone());
     let handle = tokio::spawn(server::accept_loop(listener, router));
-    Ok(Server { addr, handle, app })
+    let app_origin = match app_listener {
+        Some(listener) => {
+            let app_addr = listener.local_addr()?;
+            let router = app::static_router(app.clone());
+            Some((
+                app_addr,
+                tokio::spawn(server::accept_loop(listener, router)),
+            ))
+        }
+        None => None,
+    };
+    Ok(Server {
+        addr,
+        handle,
+        app_origin,
+        app,
+    })
 }

@@ -29,6 +29,10 @@ async fn main() {
         for (user, url) in server.webhooks() {
             let _ = writeln!(out, "webhook user {user}: {url}");
         }
+        let _ = writeln!(out, "portal page: {}", server.portal_page());
+        if let Some(origin) = server.app_origin_url() {
+            let _ = writeln!(out, "app origin: {origin}");
+        }
         let _ = out.flush();
     }
     shutdown_signal().await;

@@ -21,6 +21,8 @@ pub const METHODS: &[&str] = &[
     "vote.AttachedVote.getWithVoted",
     "vote.AttachedVote.getAnswerVoted",
     "vote.Integration.Im.send",
+    "batch",
+    "profile",
 ];
 
 /// `ENTITY_IDS_LIMIT` of `getMany`.
@@ -64,6 +66,8 @@ pub fn call(
         "vote.AttachedVote.getWithVoted" => ctx.get_with_voted(),
         "vote.AttachedVote.getAnswerVoted" => ctx.get_answer_voted(),
         "vote.Integration.Im.send" => ctx.im_send(),
+        "batch" => crate::batch::batch(app, user, params, now),
+        "profile" => crate::batch::profile(app, user),
         _ => Err(RestError::method_not_found()),
     }
 }

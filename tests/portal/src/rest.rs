@@ -155,9 +155,11 @@ pub struct RestPath {
     pub method: String,
 }
 
-/// Splits a REST path.
+/// Splits a REST path. Runs of `/` count as one, as a portal's web server merges
+/// them (the official SDK's `client_endpoint` + `/method` gives `/rest//method`).
 pub fn parse_path(path: &str) -> RestPath {
-    let rest = path.strip_prefix("/rest/").unwrap_or("");
+    let merged = merge_slashes(path);
+    let rest = merged.strip_prefix("/rest/").unwrap_or("");
     let segments: Vec<&str> = rest.splitn(3, '/').collect();
     let (webhook, method) = match segments.as_slice() {
         [user, code, method] if !user.is_empty() && user.bytes().all(|b| b.is_ascii_digit()) => (
@@ -172,6 +174,17 @@ pub fn parse_path(path: &str) -> RestPath {
         method
     };
     RestPath { webhook, method }
+}
+
+/// `a//b///c` → `a/b/c`.
+fn merge_slashes(path: &str) -> String {
+    let mut merged = String::with_capacity(path.len());
+    for c in path.chars() {
+        if !(c == '/' && merged.ends_with('/')) {
+            merged.push(c);
+        }
+    }
+    merged
 }
 
 /// Reads the body parameters by content type.
@@ -247,7 +260,13 @@ fn reject(app: &App, err: RestError) -> Response {
 }
 
 /// The `time` object (fact sheet §3.2).
-fn time_json(start: f64, finish: f64, processing: f64, operating: f64, reset_at: i64) -> Value {
+pub(crate) fn time_json(
+    start: f64,
+    finish: f64,
+    processing: f64,
+    operating: f64,
+    reset_at: i64,
+) -> Value {
     json!({
         "start": start,
         "finish": finish,
@@ -330,7 +349,12 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             FaultKind::OperatingLimit => return reject(&app, RestError::operation_limit()),
             FaultKind::ExpiredToken => return reject(&app, RestError::expired_token()),
             FaultKind::EmptyResult => {
-                return json_response(StatusCode::OK, &json!({"result": []}));
+                let (operating, reset_at) = match canonical {
+                    Some(method) => lock(&app.operating).status(method, "", util::now_secs()),
+                    None => (0.0, util::now_secs()),
+                };
+                let time = time_json(start, util::now_f64(), 0.0, operating, reset_at);
+                return json_response(StatusCode::OK, &json!({"result": [], "time": time}));
             }
             FaultKind::Delay => {
                 let d = Duration::from_millis(fired.delay_ms);
@@ -374,11 +398,17 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
                 envelope.insert(k.into(), v);
             }
             let finish = util::now_f64();
-            envelope.insert(
-                "time".into(),
-                time_json(start, finish, processing, operating, reset_at),
-            );
-            (StatusCode::OK, Value::Object(envelope))
+            let time = time_json(start, finish, processing, operating, reset_at);
+            if truncate {
+                // `time` first, so the half that is sent still carries it.
+                let mut first = Map::new();
+                first.insert("time".into(), time);
+                first.extend(envelope);
+                (StatusCode::OK, Value::Object(first))
+            } else {
+                envelope.insert("time".into(), time);
+                (StatusCode::OK, Value::Object(envelope))
+            }
         }
         Err(e) => {
             lock(&app.stats).reject(&e.code);
@@ -418,5 +448,10 @@ mod tests {
         );
         assert_eq!(parse_path("/rest/1/hook1/").method, "");
         assert_eq!(parse_path("/rest/").method, "");
+        assert_eq!(parse_path("/rest//profile").method, "profile");
+        assert_eq!(
+            parse_path("/rest//1//hook1//batch").webhook,
+            Some(("1".into(), "hook1".into()))
+        );
     }
 }

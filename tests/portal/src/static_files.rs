@@ -68,7 +68,8 @@ fn candidate(mount: &StaticMount, url_path: &str) -> Option<PathBuf> {
 /// The fallback handler: a static file, or a JSON 404.
 pub async fn serve(State(app): State<Arc<App>>, req: Request) -> Response {
     let head = req.method() == Method::HEAD;
-    if req.method() == Method::GET || head {
+    // POST too: a portal opens a placement handler with a form POST.
+    if req.method() == Method::GET || req.method() == Method::POST || head {
         let path = req.uri().path().to_string();
         for mount in &app.config.statics {
             let Some(file) = candidate(mount, &path) else {
