@@ -1,7 +1,8 @@
 // The placement app in a second engine: headless Firefox (Debian's firefox-esr through
 // geckodriver and selenium-webdriver; Playwright's Firefox is a patched build not
 // available here). Standalone mode against b24-portal, as the Chromium tests in
-// tests/e2e/ do: the demo poll's bars, vote and recall, poll text that looks like HTML.
+// tests/e2e/ do: the demo poll's bars, vote and recall, poll text that looks like HTML,
+// an unreachable portal.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -146,4 +147,17 @@ test("firefox: poll text that looks like HTML is shown as text, and nothing runs
   await assertNoDialog();
   await click("#recall");
   assert.deepEqual(pageErrors, []);
+});
+
+test("firefox: an unreachable portal reads as a connection problem", async () => {
+  // Gecko rejects fetch with its own TypeError ("NetworkError when attempting to fetch
+  // resource."); the library must still classify it as NETWORK_ERROR, worth a retry.
+  // Nothing listens on port 9 (discard) of the loopback.
+  await driver.get(appUrl(portal, { webhook: "http://127.0.0.1:9/rest/1/hook1/", attachId: 1 }));
+  await settled();
+  assert.equal(await driver.findElement(By.css("#error")).isDisplayed(), true);
+  assert.match(await text("#error-text"), /could not be reached/);
+  assert.match(await text("#error-code"), /NETWORK_ERROR/);
+  assert.equal(await driver.findElement(By.css("#retry")).isDisplayed(), true);
+  assert.equal(await driver.findElement(By.css("#poll")).isDisplayed(), false);
 });
