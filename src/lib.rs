@@ -37,14 +37,14 @@ mod prelude {
 
 pub(crate) use b24_vote_core::concat;
 
-/// The client (wasm32 only: it runs on the host's fetch).
-#[cfg(target_arch = "wasm32")]
 pub mod client;
 pub use b24_vote_core::{decode, error, json, lenient, model, tally};
 pub mod endpoint;
 pub mod form;
+pub mod host;
 pub mod policy;
 pub mod poll_ref;
+pub mod rate_limit;
 
 /// The JS boundary (wasm32 only): exports and conversions.
 #[cfg(target_arch = "wasm32")]

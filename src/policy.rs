@@ -1,8 +1,8 @@
-//! When to retry, how long to wait, and the client-side leaky bucket. Pure
+//! When to retry and how long to wait. Pure
 //! functions of their inputs (time and randomness are passed in), so the
 //! rules are tested natively.
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, Retry};
 
 /// What a method does to the portal, which decides what may be retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,22 +66,14 @@ pub fn decide(error: &Error, attempt: Attempt) -> Decision {
         return Decision::Fail;
     }
     let backoff = Decision::RetryAfter(backoff_ms(attempt.number, attempt.random));
-    match error.kind() {
-        // The portal refused before running anything: safe for every method.
-        ErrorKind::Portal(code) if code == "QUERY_LIMIT_EXCEEDED" => backoff,
-        ErrorKind::Portal(code) if code == "OPERATION_TIME_LIMIT" => attempt
+    // The same rule as the error's `retryable`: one function decides both.
+    match error.retry() {
+        Retry::Refused => backoff,
+        Retry::AfterReset => attempt
             .operating_reset_at_ms
             .map_or(Decision::Fail, Decision::RetryAt),
-        // The request may have run: only what is safe to repeat.
-        ErrorKind::Portal(_) | ErrorKind::Decode if error.status() >= 500 => {
-            repeat_if_safe(attempt.class, backoff)
-        }
-        // A cut-off 2xx body: the request ran, the answer was lost.
-        ErrorKind::Decode if (200..300).contains(&error.status()) => {
-            repeat_if_safe(attempt.class, backoff)
-        }
-        ErrorKind::Network => repeat_if_safe(attempt.class, backoff),
-        _ => Decision::Fail,
+        Retry::MayHaveRun => repeat_if_safe(attempt.class, backoff),
+        Retry::Never | Retry::CallerMay => Decision::Fail,
     }
 }
 
@@ -104,56 +96,9 @@ pub fn backoff_ms(attempt: u32, random: f64) -> f64 {
     full / 2.0 + full / 2.0 * random.clamp(0.0, 1.0)
 }
 
-/// A leaky bucket like the portal's (fact sheet §3.5): each request adds 1,
-/// the level drains at `per_second`, and a request that would overflow
-/// `burst` waits. Reservations are taken in call order, so concurrent calls
-/// queue fairly instead of racing.
-#[derive(Clone, Debug)]
-pub struct LeakyBucket {
-    burst: f64,
-    per_second: f64,
-    level: f64,
-    at_ms: f64,
-}
-
-impl LeakyBucket {
-    /// A bucket for `burst` requests at once and `per_second` after that.
-    pub fn new(burst: u32, per_second: f64) -> Option<Self> {
-        (burst >= 1 && per_second.is_finite() && per_second > 0.0).then_some(LeakyBucket {
-            burst: f64::from(burst),
-            per_second,
-            level: 0.0,
-            at_ms: f64::NEG_INFINITY,
-        })
-    }
-
-    /// Takes a place for one request at `now_ms`; returns how long to wait
-    /// before sending it.
-    pub fn reserve(&mut self, now_ms: f64) -> f64 {
-        let drained = (now_ms - self.at_ms).max(0.0) / 1000.0 * self.per_second;
-        self.level = (self.level - drained).max(0.0);
-        self.at_ms = now_ms.max(self.at_ms);
-        // The portal refuses at `level >= burst`: wait until one has drained.
-        let wait_ms = if self.level + 1.0 > self.burst {
-            (self.level + 1.0 - self.burst) / self.per_second * 1000.0
-        } else {
-            0.0
-        };
-        self.level += 1.0;
-        wait_ms
-    }
-
-    /// Gives back a place that was reserved but not used (the call was
-    /// cancelled while it waited).
-    pub fn release(&mut self) {
-        self.level = (self.level - 1.0).max(0.0);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prelude::*;
 
     fn attempt(class: MethodClass, number: u32) -> Attempt {
         Attempt {
@@ -204,6 +149,43 @@ mod tests {
                 decide(&error, attempt(MethodClass::Read, 2)),
                 Decision::RetryAfter(_)
             ));
+        }
+    }
+
+    #[test]
+    fn retryable_and_the_retry_policy_agree() {
+        let mut reset = attempt(MethodClass::Read, 0);
+        reset.operating_reset_at_ms = Some(1.0);
+        let errors = [
+            Error::portal("QUERY_LIMIT_EXCEEDED", "x", 503),
+            Error::portal("OPERATION_TIME_LIMIT", "x", 429),
+            Error::portal("OVERLOAD_LIMIT", "x", 503),
+            Error::portal("PORTAL_DELETED", "x", 500),
+            Error::portal("INTERNAL_SERVER_ERROR", "x", 500),
+            Error::portal("", "x", 502),
+            Error::portal("ATTACH_NOT_FOUND", "x", 400),
+            Error::portal("ACCESS_DENIED", "x", 403),
+            network(),
+            Error::decode("html").with_status(502),
+            Error::decode("cut").with_status(200),
+            Error::decode("bad").with_status(400),
+            Error::new(ErrorKind::Timeout, "t"),
+            Error::new(ErrorKind::Aborted, "a"),
+            Error::new(ErrorKind::RedirectRefused, "r").with_status(307),
+            Error::new(ErrorKind::ResponseTooLarge, "big").with_status(200),
+            Error::invalid_argument("x"),
+        ];
+        for error in errors {
+            let retried = decide(&error, reset) != Decision::Fail;
+            // A timeout is retryable for the caller; the client's own
+            // deadline is spent, so it does not retry.
+            let for_caller_only = error.code() == "TIMEOUT";
+            assert_eq!(
+                retried || for_caller_only,
+                error.retryable(),
+                "{}",
+                error.code()
+            );
         }
     }
 
@@ -267,25 +249,5 @@ mod tests {
         assert_eq!(backoff_ms(0, 1.0), 400.0);
         assert_eq!(backoff_ms(2, 1.0), 1600.0);
         assert_eq!(backoff_ms(20, 1.0), 10_000.0);
-    }
-
-    #[test]
-    fn bucket_lets_a_burst_through_then_spaces_requests() {
-        let mut bucket = LeakyBucket::new(3, 2.0).unwrap();
-        let waits: Vec<f64> = (0..6).map(|_| bucket.reserve(1000.0)).collect();
-        assert_eq!(waits, vec![0.0, 0.0, 0.0, 500.0, 1000.0, 1500.0]);
-        // After 10 s everything has drained.
-        assert_eq!(bucket.reserve(11_000.0), 0.0);
-        assert!(LeakyBucket::new(0, 1.0).is_none());
-        assert!(LeakyBucket::new(1, 0.0).is_none());
-    }
-
-    #[test]
-    fn bucket_throughput_matches_the_portal_limit() {
-        // 200 calls at once under 10 burst / 20 per second: the last one
-        // leaves at (200 - 10) / 20 s, the theoretical minimum.
-        let mut bucket = LeakyBucket::new(10, 20.0).unwrap();
-        let last = (0..200).map(|_| bucket.reserve(0.0)).fold(0.0, f64::max);
-        assert_eq!(last, 9_500.0);
     }
 }

@@ -697,7 +697,9 @@ async fn one_request_per_call_and_no_auth_in_urls() {
 fn rust_debug_output_has_no_secret() {
     use b24_vote::client::auth::TokenSet;
     use b24_vote::client::{ClientOptions, VoteClient};
+    use b24_vote::wasm::host::JsHost;
     let hook = VoteClient::webhook(
+        JsHost,
         "https://portal.example/rest/7/HOOKs3cr3tCODE/",
         ClientOptions::default(),
     )
@@ -708,8 +710,14 @@ fn rust_debug_output_has_no_secret() {
         expires_at: None,
     };
     let debug_tokens = format!("{tokens:?}");
-    let oauth =
-        VoteClient::oauth("portal.example", tokens, None, ClientOptions::default()).unwrap();
+    let oauth = VoteClient::oauth(
+        JsHost,
+        "portal.example",
+        tokens,
+        None,
+        ClientOptions::default(),
+    )
+    .unwrap();
     for text in [
         format!("{hook:?}"),
         format!("{hook:#?}"),

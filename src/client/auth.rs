@@ -1,25 +1,21 @@
-//! How a client authenticates: a webhook (code in the URL path), an OAuth
-//! token (in the body, refreshed through the app's callback), or the
-//! portal frame's SDK (BX24.js or @bitrix24/b24jssdk, refreshed by the
-//! parent window). Concurrent calls that find the token expired share one
-//! refresh.
+//! How a client authenticates: a webhook (code in the URL path), or a token
+//! sent in the body, which comes from a [`TokenSource`]: the app's OAuth
+//! refresh callback, or the portal frame's SDK (BX24.js or
+//! @bitrix24/b24jssdk, refreshed by the parent window). Concurrent calls
+//! that find the token expired share one refresh.
 
 use crate::prelude::*;
 use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::vec;
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 use core::future::Future;
 use core::pin::Pin;
-
-use js_sys::{Function, Promise};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use core::task::{Poll, Waker};
 
 use crate::endpoint::Endpoint;
-use crate::error::{Error, ErrorKind, Result};
-use crate::wasm::convert::{get_or_undefined, try_get};
-use crate::wasm::runtime::{now_ms, promise_of, race, settle, sleep, First};
+use crate::error::{redact, Error, ErrorKind, Result};
+use crate::host::{race, First, Host};
 
 /// How long a refresh may take before the call gives up on it; the JS
 /// SDK's own frame refresh uses the same bound.
@@ -45,17 +41,41 @@ impl core::fmt::Debug for TokenSet {
     }
 }
 
-/// The app's way to trade a refresh token for a new pair.
-pub type RefreshFn = Rc<dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<TokenSet>>>>>;
+/// What a token source hands over: tokens, and for a frame the portal's
+/// domain (already in ASCII).
+#[derive(Clone, Default)]
+pub struct Credentials {
+    /// The access token; empty when the source holds no valid one.
+    pub access_token: String,
+    /// The refresh token, if any.
+    pub refresh_token: Option<String>,
+    /// Expiry, unix seconds, if known.
+    pub expires_at: Option<f64>,
+    /// The portal, for a frame (`portal.bitrix24.com`), if given.
+    pub domain: Option<String>,
+}
 
-/// Where tokens come from.
-pub enum TokenSource {
-    /// Tokens the app holds; refreshed through its callback, if any.
-    OAuth(Option<RefreshFn>),
-    /// BX24.js: `getAuth()` / `refreshAuth(callback)`.
-    Bx24(JsValue),
-    /// @bitrix24/b24jssdk B24Frame: `auth.getAuthData()` / `auth.refreshAuth()`.
-    B24Frame(JsValue),
+impl core::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_token", &"***")
+            .field("domain", &self.domain)
+            .finish()
+    }
+}
+
+/// A boxed future of new credentials.
+pub type CredentialsFuture = Pin<Box<dyn Future<Output = Result<Credentials>>>>;
+
+/// Where tokens come from, besides the ones the client was created with.
+pub trait TokenSource {
+    /// The credentials the source holds right now, read before every
+    /// attempt (a frame SDK's `getAuth()`), or `None` when the source only
+    /// answers refreshes (an OAuth callback).
+    fn current(&self) -> Result<Option<Credentials>>;
+
+    /// Trades `refresh_token` for new credentials.
+    fn refresh(&self, refresh_token: Option<String>) -> CredentialsFuture;
 }
 
 /// The client's credentials.
@@ -70,19 +90,18 @@ pub enum Auth {
 pub struct Session {
     /// Where the request goes.
     pub endpoint: Endpoint,
-    /// `auth=` for the body, if any.
-    pub token: Option<String>,
+    /// `auth=` for the body.
+    pub token: String,
     /// Which token this is, so a 401 refreshes only a stale one.
     pub generation: u64,
 }
 
 /// Token state shared by all calls of one client.
 pub struct TokenAuth {
-    source: TokenSource,
+    source: Option<Rc<dyn TokenSource>>,
     allow_insecure_http: bool,
     state: RefCell<TokenState>,
-    pending: RefCell<Option<Promise>>,
-    last_error: RefCell<Option<Error>>,
+    refresh: SharedRefresh,
 }
 
 #[derive(Default)]
@@ -95,81 +114,47 @@ struct TokenState {
 }
 
 impl TokenAuth {
-    /// OAuth tokens for `domain`.
+    /// OAuth tokens for `domain` (ASCII); `source` refreshes them, if given.
     pub fn oauth(
         domain: &str,
         tokens: TokenSet,
-        refresh: Option<RefreshFn>,
+        source: Option<Rc<dyn TokenSource>>,
         allow_insecure_http: bool,
     ) -> Result<Self> {
         if tokens.access_token.is_empty() {
             return Err(Error::invalid_argument("accessToken must not be empty"));
         }
         let state = TokenState {
-            endpoint: Some(Endpoint::domain(
-                &crate::wasm::convert::ascii_host(domain)?,
-                allow_insecure_http,
-            )?),
+            endpoint: Some(Endpoint::domain(domain, allow_insecure_http)?),
             access: tokens.access_token,
             refresh: tokens.refresh_token,
             expires_at_ms: tokens.expires_at.map(|s| s * 1000.0),
             generation: 0,
         };
-        Ok(Self::new(
-            TokenSource::OAuth(refresh),
-            state,
-            allow_insecure_http,
-        ))
+        Ok(Self::new(source, state, allow_insecure_http))
     }
 
-    /// The SDK of a portal frame; which one is told by its shape.
-    pub fn frame(sdk: JsValue, allow_insecure_http: bool) -> Result<Self> {
-        // What the SDK's getters throw is a bad argument, not a crash.
-        let read = |value: &JsValue, key: &str| {
-            try_get(value, key).map_err(|_| {
-                Error::invalid_argument(crate::concat(&[
-                    "reading the SDK's ",
-                    key,
-                    " threw an exception",
-                ]))
-            })
-        };
-        let source = if read(&sdk, "getAuth")?.is_function()
-            && read(&sdk, "refreshAuth")?.is_function()
-        {
-            TokenSource::Bx24(sdk)
-        } else {
-            let auth = read(&sdk, "auth")?;
-            if read(&auth, "getAuthData")?.is_function()
-                && read(&auth, "refreshAuth")?.is_function()
-            {
-                TokenSource::B24Frame(sdk)
-            } else {
-                return Err(Error::invalid_argument(
-                    "frame() takes BX24 (getAuth/refreshAuth) or a B24Frame (auth.getAuthData/auth.refreshAuth)",
-                ));
-            }
-        };
-        Ok(Self::new(
-            source,
-            TokenState::default(),
-            allow_insecure_http,
-        ))
+    /// A frame SDK: tokens and domain come from `source` before each attempt.
+    pub fn frame(source: Rc<dyn TokenSource>, allow_insecure_http: bool) -> Self {
+        Self::new(Some(source), TokenState::default(), allow_insecure_http)
     }
 
-    fn new(source: TokenSource, state: TokenState, allow_insecure_http: bool) -> Self {
+    fn new(
+        source: Option<Rc<dyn TokenSource>>,
+        state: TokenState,
+        allow_insecure_http: bool,
+    ) -> Self {
         TokenAuth {
             source,
             allow_insecure_http,
             state: RefCell::new(state),
-            pending: RefCell::new(None),
-            last_error: RefCell::new(None),
+            refresh: SharedRefresh::default(),
         }
     }
 
     /// Whether a 401 `expired_token` can be answered with a refresh.
     pub fn can_refresh(&self) -> bool {
-        !matches!(self.source, TokenSource::OAuth(None))
+        self.source.is_some()
     }
 
     /// The tokens in use, to keep out of every error text.
@@ -182,30 +167,27 @@ impl TokenAuth {
 
     /// The credentials for the next attempt; refreshes first when the token
     /// is known to have expired (or the frame has none yet).
-    pub async fn session(self: &Rc<Self>) -> Result<Session> {
-        match &self.source {
-            TokenSource::OAuth(_) => {
+    pub async fn session<H: Host>(self: &Rc<Self>, host: &H) -> Result<Session> {
+        let current = match &self.source {
+            Some(source) => source.current()?,
+            None => None,
+        };
+        match current {
+            Some(credentials) => self.adopt(credentials, true)?,
+            None => {
                 let (expired, generation) = {
                     let state = self.state.borrow();
-                    let expired = state.expires_at_ms.is_some_and(|at| at <= now_ms());
+                    let expired = state.expires_at_ms.is_some_and(|at| at <= host.now_ms());
                     (expired, state.generation)
                 };
                 if expired && self.can_refresh() {
-                    self.refresh(generation).await?;
+                    self.refresh(host, generation).await?;
                 }
-            }
-            TokenSource::Bx24(sdk) => {
-                let data = call_method(sdk, "getAuth", None)?;
-                self.adopt_frame_auth(&data, true)?;
-            }
-            TokenSource::B24Frame(sdk) => {
-                let data = call_method(&sdk_field(sdk, "auth")?, "getAuthData", None)?;
-                self.adopt_frame_auth(&data, true)?;
             }
         }
         if self.state.borrow().access.is_empty() {
             let generation = self.state.borrow().generation;
-            self.refresh(generation).await?;
+            self.refresh(host, generation).await?;
         }
         let state = self.state.borrow();
         let endpoint = state.endpoint.clone().ok_or_else(|| {
@@ -216,184 +198,190 @@ impl TokenAuth {
         })?;
         Ok(Session {
             endpoint,
-            token: Some(state.access.clone()),
+            token: state.access.clone(),
             generation: state.generation,
         })
     }
 
     /// Refreshes the token unless another call already replaced
     /// `stale_generation`; concurrent callers share one refresh.
-    pub async fn refresh(self: &Rc<Self>, stale_generation: u64) -> Result<()> {
-        if self.state.borrow().generation != stale_generation {
-            return Ok(());
-        }
-        let existing = self.pending.borrow().clone();
-        let promise = existing.unwrap_or_else(|| {
-            let auth = Rc::clone(self);
-            let promise = promise_of(Box::pin(async move {
-                let outcome = auth.run_refresh().await;
-                auth.pending.borrow_mut().take();
-                match outcome {
-                    Ok(()) => Ok(JsValue::UNDEFINED),
-                    Err(error) => {
-                        auth.last_error.borrow_mut().replace(error);
-                        Err(JsValue::NULL)
+    pub async fn refresh<H: Host>(self: &Rc<Self>, host: &H, stale_generation: u64) -> Result<()> {
+        loop {
+            if self.state.borrow().generation != stale_generation {
+                return Ok(());
+            }
+            match self.refresh.join() {
+                Turn::Wait(finished_before) => {
+                    self.refresh.wait().await;
+                    if self.state.borrow().generation != stale_generation {
+                        return Ok(());
+                    }
+                    // The refresh this call waited for failed: its error.
+                    // (If it was cancelled instead, take a turn.)
+                    if let Some(error) = self.refresh.failure_since(finished_before) {
+                        return Err(error);
                     }
                 }
-            }));
-            self.pending.borrow_mut().replace(promise.clone());
-            promise
-        });
-        match JsFuture::from(promise).await {
-            Ok(_) => Ok(()),
-            Err(_) => Err(self.last_error.borrow().clone().unwrap_or_else(|| {
-                Error::new(ErrorKind::AuthRefreshFailed, "the token refresh failed")
-            })),
+                Turn::Run(turn) => {
+                    let outcome = self.run_refresh(host).await;
+                    turn.finish(outcome.as_ref().err().cloned());
+                    return outcome;
+                }
+            }
         }
     }
 
-    async fn run_refresh(&self) -> Result<()> {
-        let work = Box::pin(self.fetch_new_tokens());
-        let outcome = match race(work, sleep(REFRESH_TIMEOUT_MS)).await {
+    async fn run_refresh<H: Host>(&self, host: &H) -> Result<()> {
+        let Some(source) = &self.source else {
+            return Err(Error::new(
+                ErrorKind::AuthRefreshFailed,
+                "the token expired and no refresh callback was given",
+            ));
+        };
+        let refresh_token = self.state.borrow().refresh.clone();
+        let work = source.refresh(refresh_token);
+        let timeout = Box::pin(host.sleep(REFRESH_TIMEOUT_MS));
+        let outcome = match race(work, timeout).await {
             First::Left(outcome) => outcome,
             First::Right(()) => Err(Error::new(
                 ErrorKind::AuthRefreshFailed,
                 "the token refresh did not answer within 10 s",
             )),
         };
-        outcome.map_err(|e| {
-            let description = crate::error::redact(e.description(), &self.secrets());
-            Error::new(ErrorKind::AuthRefreshFailed, description)
-        })
-    }
-
-    async fn fetch_new_tokens(&self) -> Result<()> {
-        match &self.source {
-            TokenSource::OAuth(None) => Err(Error::new(
+        let credentials = outcome.map_err(|e| {
+            Error::new(
                 ErrorKind::AuthRefreshFailed,
-                "the token expired and no refresh callback was given",
-            )),
-            TokenSource::OAuth(Some(refresh)) => {
-                let refresh_token = self.state.borrow().refresh.clone().unwrap_or_default();
-                let tokens = refresh(refresh_token).await?;
-                if tokens.access_token.is_empty() {
-                    return Err(Error::new(
-                        ErrorKind::AuthRefreshFailed,
-                        "refresh gave no accessToken",
-                    ));
-                }
-                let mut state = self.state.borrow_mut();
-                state.access = tokens.access_token;
-                if tokens.refresh_token.is_some() {
-                    state.refresh = tokens.refresh_token;
-                }
-                state.expires_at_ms = tokens.expires_at.map(|s| s * 1000.0);
-                state.generation += 1;
-                Ok(())
-            }
-            TokenSource::Bx24(sdk) => {
-                // refreshAuth(callback): wrap the callback style in a Promise.
-                let mut thrown = None;
-                let promise = Promise::new(&mut |resolve, _reject| {
-                    thrown = call_method(sdk, "refreshAuth", Some(&resolve)).err();
-                });
-                if let Some(error) = thrown {
-                    return Err(error);
-                }
-                let data = JsFuture::from(promise).await.map_err(refresh_rejected)?;
-                self.adopt_frame_auth(&data, false)
-            }
-            TokenSource::B24Frame(sdk) => {
-                let returned = call_method(&sdk_field(sdk, "auth")?, "refreshAuth", None)?;
-                let data = settle(returned).await.map_err(refresh_rejected)?;
-                self.adopt_frame_auth(&data, false)
-            }
-        }
+                redact(e.description(), &self.secrets()),
+            )
+        })?;
+        self.adopt(credentials, false)
     }
 
-    /// Takes `{access_token, domain, refresh_token}` from a frame SDK. With
-    /// `lenient`, `false` (no valid token right now) is not an error.
-    fn adopt_frame_auth(&self, data: &JsValue, lenient: bool) -> Result<()> {
-        // Every read of the SDK's object happens before the state is
-        // borrowed: a getter may run arbitrary JS, even call this client.
-        let access = sdk_field(data, "access_token")?
-            .as_string()
-            .unwrap_or_default();
-        if access.is_empty() {
+    /// Takes new credentials. With `lenient`, an empty token (none valid
+    /// right now) is not an error: the next step refreshes.
+    fn adopt(&self, credentials: Credentials, lenient: bool) -> Result<()> {
+        if credentials.access_token.is_empty() {
             return if lenient {
                 self.state.borrow_mut().access.clear();
                 Ok(())
             } else {
                 Err(Error::new(
                     ErrorKind::AuthRefreshFailed,
-                    "the frame gave no access_token",
+                    "the refresh gave no access token",
                 ))
             };
         }
-        let domain = sdk_field(data, "domain")?.as_string().unwrap_or_default();
-        let refresh = sdk_field(data, "refresh_token")?.as_string();
-        let endpoint = if domain.is_empty() {
-            None
-        } else {
-            Some(Endpoint::domain(
-                &crate::wasm::convert::ascii_host(&domain)?,
-                self.allow_insecure_http,
-            )?)
+        let endpoint = match credentials.domain.as_deref() {
+            Some(domain) if !domain.is_empty() => {
+                Some(Endpoint::domain(domain, self.allow_insecure_http)?)
+            }
+            _ => None,
         };
+        // Only a frame says which portal it is on; it also says exactly
+        // which refresh token it holds now, while a refresh callback may
+        // keep the old one by leaving it out.
+        let from_frame = credentials.domain.is_some();
         let mut state = self.state.borrow_mut();
-        if state.access != access {
+        if state.access != credentials.access_token {
             state.generation += 1;
         }
         if endpoint.is_some() {
             state.endpoint = endpoint;
         }
-        state.access = access;
-        state.refresh = refresh;
+        state.access = credentials.access_token;
+        if from_frame {
+            state.refresh = credentials.refresh_token;
+        } else {
+            if credentials.refresh_token.is_some() {
+                state.refresh = credentials.refresh_token;
+            }
+            state.expires_at_ms = credentials.expires_at.map(|s| s * 1000.0);
+        }
         Ok(())
     }
 }
 
-/// `target[name](...args)`, with a thrown exception as an error.
-fn call_method(target: &JsValue, name: &str, arg: Option<&JsValue>) -> Result<JsValue> {
-    let function: Function = sdk_field(target, name)?
-        .dyn_into()
-        .map_err(|_| ())
-        .ok()
-        .ok_or_else(|| Error::invalid_argument(crate::concat(&["the SDK has no ", name, "()"])))?;
-    let called = match arg {
-        Some(arg) => function.call1(target, arg),
-        None => function.call0(target),
-    };
-    called.map_err(|e| {
-        Error::new(
-            ErrorKind::AuthRefreshFailed,
-            crate::concat(&[name, "() threw: ", &js_text(&e)]),
-        )
-    })
+/// One refresh at a time, shared: the first caller runs it, the others wait
+/// for it to finish and then see the new token (or its error). If the
+/// caller running it is cancelled, a waiting one takes over.
+#[derive(Default)]
+struct SharedRefresh {
+    running: Cell<bool>,
+    /// Refreshes finished so far, and the error of the last one.
+    finished: Cell<u64>,
+    last_error: RefCell<Option<Error>>,
+    waiters: RefCell<Vec<Waker>>,
 }
 
-fn refresh_rejected(error: JsValue) -> Error {
-    Error::new(
-        ErrorKind::AuthRefreshFailed,
-        crate::concat(&["the refresh was rejected: ", &js_text(&error)]),
-    )
+enum Turn<'a> {
+    /// Another call is refreshing; `finished` refreshes had ended before.
+    Wait(u64),
+    /// This call refreshes; the guard ends its turn, even if dropped.
+    Run(RefreshTurn<'a>),
 }
 
-/// `target[key]` of a frame SDK's object or of what it returned; a throwing
-/// getter fails the auth step instead of throwing through wasm.
-fn sdk_field(target: &JsValue, key: &str) -> Result<JsValue> {
-    try_get(target, key).map_err(|e| {
-        Error::new(
-            ErrorKind::AuthRefreshFailed,
-            crate::concat(&["reading the frame SDK's ", key, " threw: ", &js_text(&e)]),
-        )
-    })
+impl SharedRefresh {
+    fn join(&self) -> Turn<'_> {
+        if self.running.get() {
+            Turn::Wait(self.finished.get())
+        } else {
+            self.running.set(true);
+            Turn::Run(RefreshTurn {
+                shared: self,
+                done: false,
+            })
+        }
+    }
+
+    /// Resolves when no refresh is running.
+    fn wait(&self) -> impl Future<Output = ()> + '_ {
+        core::future::poll_fn(move |cx| {
+            if self.running.get() {
+                self.waiters.borrow_mut().push(cx.waker().clone());
+                Poll::Pending
+            } else {
+                Poll::Ready(())
+            }
+        })
+    }
+
+    /// The error of a refresh that finished after `before`, if it failed.
+    fn failure_since(&self, before: u64) -> Option<Error> {
+        if self.finished.get() > before {
+            self.last_error.borrow().clone()
+        } else {
+            None
+        }
+    }
+
+    fn end(&self) {
+        self.running.set(false);
+        for waker in self.waiters.borrow_mut().drain(..) {
+            waker.wake();
+        }
+    }
 }
 
-/// The message of a thrown JS value.
-pub fn js_text(value: &JsValue) -> String {
-    get_or_undefined(value, "message")
-        .as_string()
-        .or_else(|| value.as_string())
-        .unwrap_or_else(|| "unknown error".into())
+/// A call's turn to refresh.
+struct RefreshTurn<'a> {
+    shared: &'a SharedRefresh,
+    done: bool,
+}
+
+impl RefreshTurn<'_> {
+    fn finish(mut self, error: Option<Error>) {
+        self.shared.finished.set(self.shared.finished.get() + 1);
+        self.shared.last_error.replace(error);
+        self.done = true;
+        self.shared.end();
+    }
+}
+
+impl Drop for RefreshTurn<'_> {
+    fn drop(&mut self) {
+        // Cancelled mid-refresh: no result, let a waiting call run it.
+        if !self.done {
+            self.shared.end();
+        }
+    }
 }

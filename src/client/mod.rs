@@ -1,6 +1,8 @@
-//! `VoteClient`: every `vote.AttachedVote.*` method over fetch, with auth,
-//! a client-side rate limit, retries, cancellation and typed errors. The
-//! Rust API for Rust/wasm apps; `wasm::js_client` wraps it for JS.
+//! `VoteClient`: every `vote.AttachedVote.*` method, with auth, a
+//! client-side rate limit, retries, deadlines, cancellation and typed
+//! errors: the call loop, over a [`Host`] that sends the requests and keeps
+//! the time. Pure: the wasm glue gives it fetch and timers
+//! (`wasm::host`), the native tests a fake host with virtual time.
 
 use crate::prelude::*;
 use alloc::boxed::Box;
@@ -9,18 +11,18 @@ pub mod auth;
 
 use alloc::rc::Rc;
 use core::cell::RefCell;
-
-use web_sys::AbortSignal;
+use core::future::Future;
+use core::pin::Pin;
 
 use crate::decode::{decode_timed, Attaches, Done};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::form::Form;
-use crate::policy::{self, Attempt, Decision, LeakyBucket, MethodClass};
-use crate::wasm::runtime::{aborted, is_aborted, new_uuid, now_ms, race, random, sleep, First};
-use crate::wasm::transport::post_form;
+use crate::host::{race, First, Host};
+use crate::policy::{self, Attempt, Decision, MethodClass};
+use crate::rate_limit::{LeakyBucket, Reservation};
 use crate::{AttachWithVoted, AttachedVote, Ballot, EntityRefs, PollRef, VoterPage};
-use auth::{Auth, RefreshFn, TokenAuth, TokenSet};
+use auth::{Auth, TokenAuth, TokenSet, TokenSource};
 
 /// Called before every HTTP request with the method and the attempt number.
 pub type RequestHook = Rc<dyn Fn(&'static str, u32)>;
@@ -60,33 +62,46 @@ impl Default for ClientOptions {
     }
 }
 
+/// Resolves when the caller cancels the call (an `AbortSignal` in JS).
+pub type Cancel = Pin<Box<dyn Future<Output = ()>>>;
+
 /// Options of one call.
-#[derive(Clone, Debug, Default)]
+#[derive(Default)]
 pub struct CallOptions {
     /// Sent with writes so the portal's push events can be matched to this
     /// action; one is generated when absent.
     pub action_uuid: Option<String>,
-    /// Aborts the call.
-    pub signal: Option<AbortSignal>,
+    /// Aborts the call when it resolves; one already resolved aborts it
+    /// before anything is sent.
+    pub cancel: Option<Cancel>,
     /// Bounds this call instead of the client's default.
     pub timeout_ms: Option<f64>,
 }
 
 /// The REST methods of the `vote` scope.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Method {
+pub enum Method {
+    /// vote.AttachedVote.get
     Get,
+    /// vote.AttachedVote.getMany
     GetMany,
+    /// vote.AttachedVote.vote
     Vote,
+    /// vote.AttachedVote.recall
     Recall,
+    /// vote.AttachedVote.stop
     Stop,
+    /// vote.AttachedVote.resume
     Resume,
+    /// vote.AttachedVote.getWithVoted
     GetWithVoted,
+    /// vote.AttachedVote.getAnswerVoted
     GetAnswerVoted,
 }
 
 impl Method {
-    pub(crate) fn name(self) -> &'static str {
+    /// The REST method's name.
+    pub fn name(self) -> &'static str {
         match self {
             Method::Get => "vote.AttachedVote.get",
             Method::GetMany => "vote.AttachedVote.getMany",
@@ -115,12 +130,20 @@ impl Method {
 
 /// A client of one portal, with one identity. Cheap to clone: clones share
 /// tokens, the rate limit and the operating-limit state.
-#[derive(Clone)]
-pub struct VoteClient {
-    inner: Rc<Inner>,
+pub struct VoteClient<H: Host> {
+    inner: Rc<Inner<H>>,
 }
 
-struct Inner {
+impl<H: Host> Clone for VoteClient<H> {
+    fn clone(&self) -> Self {
+        VoteClient {
+            inner: Rc::clone(&self.inner),
+        }
+    }
+}
+
+struct Inner<H> {
+    host: H,
     auth: Auth,
     options: ClientOptions,
     bucket: Option<RefCell<LeakyBucket>>,
@@ -128,7 +151,7 @@ struct Inner {
     operating_reset_at: RefCell<Vec<(&'static str, f64)>>,
 }
 
-impl core::fmt::Debug for VoteClient {
+impl<H: Host> core::fmt::Debug for VoteClient<H> {
     // Names the kind of auth only: endpoints and tokens may hold secrets.
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let mut debug = f.debug_struct("VoteClient");
@@ -144,33 +167,35 @@ impl core::fmt::Debug for VoteClient {
     }
 }
 
-impl VoteClient {
-    /// A client for an incoming webhook URL, `https://<portal>/rest/<user>/<code>/`.
-    pub fn webhook(url: &str, options: ClientOptions) -> Result<Self> {
-        let url = crate::wasm::convert::ascii_host(url)?;
-        let endpoint = Endpoint::webhook(&url, options.allow_insecure_http)?;
-        Self::new(Auth::Webhook(endpoint), options)
+impl<H: Host> VoteClient<H> {
+    /// A client for an incoming webhook URL (ASCII host),
+    /// `https://<portal>/rest/<user>/<code>/`.
+    pub fn webhook(host: H, url: &str, options: ClientOptions) -> Result<Self> {
+        let endpoint = Endpoint::webhook(url, options.allow_insecure_http)?;
+        Self::new(host, Auth::Webhook(endpoint), options)
     }
 
-    /// A client with OAuth tokens; `refresh` trades the refresh token for a
-    /// new pair when the portal says the access token expired.
+    /// A client with OAuth tokens for `domain` (ASCII host); `refresh`
+    /// trades the refresh token for a new pair when the portal says the
+    /// access token expired.
     pub fn oauth(
+        host: H,
         domain: &str,
         tokens: TokenSet,
-        refresh: Option<RefreshFn>,
+        refresh: Option<Rc<dyn TokenSource>>,
         options: ClientOptions,
     ) -> Result<Self> {
         let auth = TokenAuth::oauth(domain, tokens, refresh, options.allow_insecure_http)?;
-        Self::new(Auth::Token(Rc::new(auth)), options)
+        Self::new(host, Auth::Token(Rc::new(auth)), options)
     }
 
-    /// A client inside a portal frame, using its SDK object (BX24 or a B24Frame).
-    pub fn frame(sdk: wasm_bindgen::JsValue, options: ClientOptions) -> Result<Self> {
-        let auth = TokenAuth::frame(sdk, options.allow_insecure_http)?;
-        Self::new(Auth::Token(Rc::new(auth)), options)
+    /// A client inside a portal frame, whose SDK gives tokens and domain.
+    pub fn frame(host: H, sdk: Rc<dyn TokenSource>, options: ClientOptions) -> Result<Self> {
+        let auth = TokenAuth::frame(sdk, options.allow_insecure_http);
+        Self::new(host, Auth::Token(Rc::new(auth)), options)
     }
 
-    fn new(auth: Auth, options: ClientOptions) -> Result<Self> {
+    fn new(host: H, auth: Auth, options: ClientOptions) -> Result<Self> {
         if !(options.timeout_ms.is_finite() && options.timeout_ms > 0.0) {
             return Err(Error::invalid_argument(
                 "timeoutMs must be a positive number",
@@ -186,6 +211,7 @@ impl VoteClient {
         };
         Ok(VoteClient {
             inner: Rc::new(Inner {
+                host,
                 auth,
                 options,
                 bucket,
@@ -279,7 +305,8 @@ impl VoteClient {
 
     /// One call: bounded by its timeout and signal, retried by the policy.
     /// Not generic, so one state machine serves every method.
-    pub(crate) async fn send(&self, request: Request, options: CallOptions) -> Result<Outcome> {
+    pub async fn send(&self, request: Request, options: CallOptions) -> Result<Outcome> {
+        let host = &self.inner.host;
         let Request { method, mut form } = request;
         let timeout_ms = options.timeout_ms.unwrap_or(self.inner.options.timeout_ms);
         if !(timeout_ms.is_finite() && timeout_ms > 0.0) {
@@ -289,46 +316,51 @@ impl VoteClient {
             );
         }
         if method.takes_action_uuid() {
-            let uuid = options.action_uuid.clone().unwrap_or_else(new_uuid);
+            let uuid = options
+                .action_uuid
+                .clone()
+                .unwrap_or_else(|| host.new_uuid());
             form.text("actionUuid", &uuid);
         }
-        let deadline_ms = now_ms() + timeout_ms;
+        let deadline_ms = host.now_ms() + timeout_ms;
         let attempts = Box::pin(self.attempts(method, form, deadline_ms));
-        let signal = options.signal.as_ref();
-        if signal.is_some_and(is_aborted) {
-            return Err(cancelled(method));
-        }
-        let stop = Box::pin(race(sleep(timeout_ms), aborted(signal)));
-        let outcome = match race(attempts, stop).await {
-            First::Left(outcome) => outcome,
-            First::Right(First::Left(())) => Err(timed_out(method)),
-            First::Right(First::Right(())) => Err(cancelled(method)),
+        let cancel = options
+            .cancel
+            .unwrap_or_else(|| Box::pin(core::future::pending()));
+        // The caller's cancel first: one that already fired stops the call
+        // before anything is sent.
+        let stop = Box::pin(race(cancel, Box::pin(host.sleep(timeout_ms))));
+        let outcome = match race(stop, attempts).await {
+            First::Right(outcome) => outcome,
+            First::Left(First::Left(())) => Err(cancelled(method)),
+            First::Left(First::Right(())) => Err(timed_out(method)),
         };
         outcome.map_err(|e| e.redact(&self.secrets()))
     }
 
     async fn attempts(&self, method: Method, form: Form, deadline_ms: f64) -> Result<Outcome> {
+        let host = &self.inner.host;
         let mut refreshed = false;
         let mut number = 0u32;
         loop {
             if let Some(bucket) = &self.inner.bucket {
-                let wait = bucket.borrow_mut().reserve(now_ms());
+                let wait = bucket.borrow_mut().reserve(host.now_ms());
                 if wait > 0.0 {
                     // Dropped with the call (timeout, abort) while it waits,
                     // the guard gives the place back to the bucket.
-                    let place = Reservation { bucket };
-                    sleep(wait).await;
-                    core::mem::forget(place);
+                    let place = Reservation::new(bucket);
+                    host.sleep(wait).await;
+                    place.keep();
                 }
             }
             let (endpoint, token, generation) = match &self.inner.auth {
                 Auth::Webhook(endpoint) => (endpoint.clone(), None, 0),
                 Auth::Token(auth) => {
                     let session = auth
-                        .session()
+                        .session(host)
                         .await
                         .map_err(|e| e.with_method(method.name()))?;
-                    (session.endpoint, session.token, session.generation)
+                    (session.endpoint, Some(session.token), session.generation)
                 }
             };
             let mut body = form.clone();
@@ -340,7 +372,7 @@ impl VoteClient {
             }
             let url = endpoint.method_url(method.name());
             let max_bytes = self.inner.options.max_response_bytes;
-            let outcome = match post_form(&url, body.finish(), max_bytes).await {
+            let outcome = match host.post_form(&url, body.finish(), max_bytes).await {
                 Ok(reply) => decode(method, reply.status, &reply.body).map(|(value, reset_at)| {
                     if let Some(seconds) = reset_at {
                         self.note_operating_reset(method, seconds * 1000.0);
@@ -364,13 +396,13 @@ impl VoteClient {
                 refreshed,
                 can_refresh,
                 operating_reset_at_ms: self.operating_reset_at(method),
-                random: random(),
+                random: host.random(),
             };
             let wait_ms = match policy::decide(&error, attempt) {
                 Decision::Fail => return Err(error),
                 Decision::RefreshAndRetry => {
                     if let Some(auth) = token_auth {
-                        auth.refresh(generation)
+                        auth.refresh(host, generation)
                             .await
                             .map_err(|e| e.with_method(method.name()))?;
                     }
@@ -378,15 +410,15 @@ impl VoteClient {
                     0.0
                 }
                 Decision::RetryAfter(wait_ms) => wait_ms,
-                Decision::RetryAt(at_ms) => at_ms - now_ms(),
+                Decision::RetryAt(at_ms) => at_ms - host.now_ms(),
             };
             if wait_ms > 0.0 {
                 // Waiting past the deadline would only turn this error into
                 // a timeout: report it as it is (it says it is retryable).
-                if now_ms() + wait_ms >= deadline_ms {
+                if host.now_ms() + wait_ms >= deadline_ms {
                     return Err(error);
                 }
-                sleep(wait_ms).await;
+                host.sleep(wait_ms).await;
             }
             number += 1;
         }
@@ -418,20 +450,6 @@ impl VoteClient {
     }
 }
 
-/// A place taken in the leaky bucket by a call that is still waiting to
-/// send; released if the call is dropped before it sends.
-struct Reservation<'a> {
-    bucket: &'a RefCell<LeakyBucket>,
-}
-
-impl Drop for Reservation<'_> {
-    fn drop(&mut self) {
-        if let Ok(mut bucket) = self.bucket.try_borrow_mut() {
-            bucket.release();
-        }
-    }
-}
-
 fn timed_out(method: Method) -> Error {
     Error::new(ErrorKind::Timeout, "no answer within the call's timeoutMs")
         .with_method(method.name())
@@ -440,11 +458,16 @@ fn timed_out(method: Method) -> Error {
 /// A method's decoded result, with the type erased so that one async
 /// state machine serves all methods (each generic copy costs wasm bytes).
 /// Boxed variants: the outcome moves through every state of the call.
-pub(crate) enum Outcome {
+pub enum Outcome {
+    /// A poll: get, vote, recall.
     Attach(Box<AttachedVote>),
+    /// Polls: getMany.
     Many(Vec<AttachedVote>),
+    /// Nothing: stop, resume.
     Done,
+    /// getWithVoted.
     WithVoted(Box<AttachWithVoted>),
+    /// getAnswerVoted.
     Voters(Box<VoterPage>),
 }
 
@@ -466,20 +489,21 @@ fn mismatch() -> Error {
 }
 
 /// A call ready to send: the method and its form, arguments checked.
-pub(crate) struct Request {
+pub struct Request {
     method: Method,
     form: Form,
 }
 
 impl Request {
     /// A method that takes only the poll: get, recall, stop, resume.
-    pub(crate) fn poll(method: Method, poll: &PollRef) -> Self {
+    pub fn poll(method: Method, poll: &PollRef) -> Self {
         let mut form = Form::default();
         poll.write(&mut form);
         Request { method, form }
     }
 
-    pub(crate) fn get_many(refs: &EntityRefs) -> Self {
+    /// getMany.
+    pub fn get_many(refs: &EntityRefs) -> Self {
         let mut form = Form::default();
         refs.write(&mut form);
         Request {
@@ -488,13 +512,15 @@ impl Request {
         }
     }
 
-    pub(crate) fn vote(poll: &PollRef, ballot: &Ballot) -> Self {
+    /// vote.
+    pub fn vote(poll: &PollRef, ballot: &Ballot) -> Self {
         let mut request = Request::poll(Method::Vote, poll);
         ballot.write(&mut request.form);
         request
     }
 
-    pub(crate) fn get_with_voted(poll: &PollRef, page_size: Option<u32>) -> Self {
+    /// getWithVoted.
+    pub fn get_with_voted(poll: &PollRef, page_size: Option<u32>) -> Self {
         let mut request = Request::poll(Method::GetWithVoted, poll);
         if let Some(size) = page_size {
             request.form.number("pageSize", u64::from(size));
@@ -502,11 +528,8 @@ impl Request {
         request
     }
 
-    pub(crate) fn get_answer_voted(
-        poll: &PollRef,
-        answer_id: u64,
-        start: Option<u64>,
-    ) -> Result<Self> {
+    /// getAnswerVoted.
+    pub fn get_answer_voted(poll: &PollRef, answer_id: u64, start: Option<u64>) -> Result<Self> {
         if answer_id == 0 {
             return Err(
                 Error::invalid_argument("answerId must be a positive integer")

@@ -34,6 +34,22 @@ pub enum ErrorKind {
     ResponseTooLarge,
 }
 
+/// Whether and how a failed call may be tried again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// Trying again fails the same way.
+    Never,
+    /// The portal refused before running anything: any method may repeat.
+    Refused,
+    /// The method's operating time is used up: after `operating_reset_at`.
+    AfterReset,
+    /// The request may have run: only what is safe to repeat.
+    MayHaveRun,
+    /// The call's own time ran out: the caller may try again with more;
+    /// the client does not, its deadline is spent.
+    CallerMay,
+}
+
 /// Characters of a portal's error code kept in an error; the rest is cut.
 pub const MAX_CODE_CHARS: usize = 200;
 /// Characters of a description kept in an error; the rest is cut.
@@ -140,24 +156,39 @@ impl Error {
     }
 
     /// Whether the same call may succeed if tried again later: rate and
-    /// operating limits, server-side failures, the network and timeouts.
-    /// Hard errors (not found, access denied, bad input) are not.
+    /// operating limits, server-side failures, the network, a lost answer
+    /// and timeouts. Hard errors (not found, access denied, bad input) are
+    /// not. The client's own retries follow the same rule ([`Error::retry`]).
     pub fn retryable(&self) -> bool {
+        self.retry() != Retry::Never
+    }
+
+    /// How this error may be retried: the one rule behind both
+    /// [`Error::retryable`] and the client's retry policy.
+    pub fn retry(&self) -> Retry {
+        let status = self.0.status;
         match &self.0.kind {
-            ErrorKind::Portal(code) => {
-                matches!(
-                    code.as_str(),
-                    "QUERY_LIMIT_EXCEEDED" | "OPERATION_TIME_LIMIT" | "INTERNAL_SERVER_ERROR"
-                ) || (code != "OVERLOAD_LIMIT" && code != "PORTAL_DELETED" && self.0.status >= 500)
-            }
-            ErrorKind::Network | ErrorKind::Timeout => true,
-            ErrorKind::Decode => self.0.status >= 500,
-            ErrorKind::Aborted
+            ErrorKind::Portal(code) => match code.as_str() {
+                "QUERY_LIMIT_EXCEEDED" => Retry::Refused,
+                "OPERATION_TIME_LIMIT" => Retry::AfterReset,
+                // 5xx, but retrying cannot help: the portal is gone or
+                // shedding load for a long while.
+                "OVERLOAD_LIMIT" | "PORTAL_DELETED" => Retry::Never,
+                "INTERNAL_SERVER_ERROR" => Retry::MayHaveRun,
+                _ if status >= 500 => Retry::MayHaveRun,
+                _ => Retry::Never,
+            },
+            ErrorKind::Network => Retry::MayHaveRun,
+            // An HTML error page, or a 2xx body cut off: the answer was lost.
+            ErrorKind::Decode if status >= 500 || (200..300).contains(&status) => Retry::MayHaveRun,
+            ErrorKind::Timeout => Retry::CallerMay,
+            ErrorKind::Decode
+            | ErrorKind::Aborted
             | ErrorKind::UnexpectedResult
             | ErrorKind::InvalidArgument
             | ErrorKind::AuthRefreshFailed
             | ErrorKind::RedirectRefused
-            | ErrorKind::ResponseTooLarge => false,
+            | ErrorKind::ResponseTooLarge => Retry::Never,
         }
     }
 

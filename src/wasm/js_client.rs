@@ -10,23 +10,26 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
+use super::auth::{js_text, FrameSdk, OAuthCallback};
+use super::convert::ascii_host;
 use super::convert::{
     array_argument, entries_argument, error_to_js, field, signal_aborted, whole_number,
 };
-use super::runtime::{promise_of, settle};
-use crate::client::auth::{js_text, RefreshFn, TokenSet};
+use super::host::JsHost;
+use super::runtime::{aborted, promise_of};
+use crate::client::auth::{Credentials, TokenSet};
 use crate::client::{
     CallOptions, ClientOptions, Method, Outcome, Request, RequestHook, VoteClient,
 };
 use crate::decode::{Attaches, ToJson};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::json::uint_text;
 use crate::{Ballot, EntityRefs, PollRef, PollRefParts};
 
 /// A client of one portal with one identity.
 #[wasm_bindgen(js_name = VoteClient)]
 pub struct JsVoteClient {
-    client: VoteClient,
+    client: VoteClient<JsHost>,
 }
 
 #[wasm_bindgen(js_class = VoteClient)]
@@ -36,11 +39,11 @@ impl JsVoteClient {
         #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> core::result::Result<JsVoteClient, JsValue> {
-        let build = || -> Result<VoteClient> {
+        let build = || -> Result<VoteClient<JsHost>> {
             let url = url
                 .as_string()
                 .ok_or_else(|| Error::invalid_argument("the webhook URL must be a string"))?;
-            VoteClient::webhook(&url, client_options(&options)?)
+            VoteClient::webhook(JsHost, &ascii_host(&url)?, client_options(&options)?)
         };
         build()
             .map(|client| JsVoteClient { client })
@@ -52,12 +55,17 @@ impl JsVoteClient {
         #[wasm_bindgen(unchecked_param_type = "OAuthCredentials")] auth: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> core::result::Result<JsVoteClient, JsValue> {
-        let build = || -> Result<VoteClient> {
+        let build = || -> Result<VoteClient<JsHost>> {
             let options = client_options(&options)?;
             let domain = string(&auth, "domain")?.unwrap_or_default();
             let tokens = token_set(&auth, "accessToken", "refreshToken", "expiresAt")?;
-            let refresh = optional_function(&auth, "refresh")?.map(refresh_fn);
-            VoteClient::oauth(&domain, tokens, refresh, options)
+            let refresh = optional_function(&auth, "refresh")?.map(|refresh| {
+                Rc::new(OAuthCallback {
+                    refresh,
+                    read: refreshed_tokens,
+                }) as Rc<dyn crate::client::auth::TokenSource>
+            });
+            VoteClient::oauth(JsHost, &ascii_host(&domain)?, tokens, refresh, options)
         };
         build()
             .map(|client| JsVoteClient { client })
@@ -70,7 +78,9 @@ impl JsVoteClient {
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> core::result::Result<JsVoteClient, JsValue> {
         let options = client_options(&options).map_err(|e| error_to_js(&e))?;
-        let client = VoteClient::frame(sdk, options).map_err(|e| error_to_js(&e))?;
+        let client = FrameSdk::new(sdk)
+            .and_then(|sdk| VoteClient::frame(JsHost, sdk, options))
+            .map_err(|e| error_to_js(&e))?;
         Ok(JsVoteClient { client })
     }
 
@@ -381,7 +391,7 @@ fn call_options(value: &JsValue) -> Result<CallOptions> {
     };
     Ok(CallOptions {
         action_uuid,
-        signal,
+        cancel: signal.map(|signal| Box::pin(aborted(Some(&signal))) as crate::client::Cancel),
         timeout_ms: number(value, "timeoutMs")?,
     })
 }
@@ -394,32 +404,14 @@ fn token_set(value: &JsValue, access: &str, refresh: &str, expires: &str) -> Res
     })
 }
 
-/// Wraps the app's JS `refresh(refreshToken)` as the Rust client's callback.
-fn refresh_fn(refresh: Function) -> RefreshFn {
-    Rc::new(move |refresh_token: String| {
-        let refresh = refresh.clone();
-        Box::pin(async move {
-            let returned = refresh
-                .call1(&JsValue::NULL, &refresh_token.into())
-                .map_err(|e| {
-                    Error::new(
-                        ErrorKind::AuthRefreshFailed,
-                        crate::concat(&["refresh threw: ", &js_text(&e)]),
-                    )
-                })?;
-            let tokens = settle(returned).await.map_err(|e| {
-                Error::new(
-                    ErrorKind::AuthRefreshFailed,
-                    crate::concat(&["refresh rejected: ", &js_text(&e)]),
-                )
-            })?;
-            token_set(&tokens, "accessToken", "refreshToken", "expiresAt").map_err(|e| {
-                Error::new(
-                    ErrorKind::AuthRefreshFailed,
-                    crate::concat(&["refresh resolved to bad tokens: ", e.description()]),
-                )
-            })
-        })
+/// What the app's `refresh` resolved to: `{ accessToken, refreshToken?, expiresAt? }`.
+fn refreshed_tokens(value: &JsValue) -> Result<Credentials> {
+    let tokens = token_set(value, "accessToken", "refreshToken", "expiresAt")?;
+    Ok(Credentials {
+        access_token: tokens.access_token,
+        refresh_token: tokens.refresh_token,
+        expires_at: tokens.expires_at,
+        domain: None,
     })
 }
 

@@ -25,13 +25,8 @@ extern "C" {
     fn crypto_random_uuid() -> Result<String, JsValue>;
 }
 
-/// Milliseconds since the epoch.
-pub fn now_ms() -> f64 {
-    js_sys::Date::now()
-}
-
-/// A number in [0, 1) for jitter.
-pub fn random() -> f64 {
+/// A number in [0, 1), for a UUID without `crypto`.
+fn random() -> f64 {
     js_sys::Math::random()
 }
 
@@ -162,30 +157,6 @@ impl Drop for Aborted {
                 .remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
         }
     }
-}
-
-/// Which of two futures finished first.
-pub enum First<A, B> {
-    /// The first one.
-    Left(A),
-    /// The second one.
-    Right(B),
-}
-
-/// Polls both futures and returns the first result; the other is dropped
-/// (and with it any fetch or timer it owned).
-pub async fn race<A, B>(mut a: A, mut b: B) -> First<A::Output, B::Output>
-where
-    A: Future + Unpin,
-    B: Future + Unpin,
-{
-    core::future::poll_fn(|cx| {
-        if let Poll::Ready(value) = Pin::new(&mut a).poll(cx) {
-            return Poll::Ready(First::Left(value));
-        }
-        Pin::new(&mut b).poll(cx).map(First::Right)
-    })
-    .await
 }
 
 /// Runs `work` as a JS Promise. Boxed: one copy of the executor glue of

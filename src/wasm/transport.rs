@@ -17,6 +17,7 @@ use web_sys::{
 
 use super::convert::get_or_undefined;
 use crate::error::{Error, ErrorKind, Result};
+use crate::host::Reply;
 
 /// A form body is a CORS-safelisted content type: no preflight.
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -26,14 +27,6 @@ extern "C" {
     /// The global `fetch` of pages, iframes, workers and Node 18+.
     #[wasm_bindgen(js_name = fetch, catch)]
     fn global_fetch(url: &str, init: &RequestInit) -> core::result::Result<Promise, JsValue>;
-}
-
-/// Status and body of a response.
-pub struct Reply {
-    /// The HTTP status.
-    pub status: u16,
-    /// The whole body, as text.
-    pub body: String,
 }
 
 struct AbortOnDrop(Option<AbortController>);

@@ -31,9 +31,10 @@ export async function loadWebBuild() {
 
 /**
  * Starts target/<profile>/b24-portal on a free loopback port. Builds it
- * first unless `build: false`. Resolves to { url, stop() }.
+ * first unless `build: false`; `openFiles` lowers its open-files limit
+ * (`ulimit -n`). Resolves to { url, stop() }.
  */
-export async function startPortal({ args = ['--rate', 'off'], profile = 'debug', build = true } = {}) {
+export async function startPortal({ args = ['--rate', 'off'], profile = 'debug', build = true, openFiles } = {}) {
   if (build) {
     execFileSync('cargo', ['build', '-q', '-p', 'b24-portal', ...(profile === 'release' ? ['--release'] : [])], {
       cwd: ROOT,
@@ -41,7 +42,11 @@ export async function startPortal({ args = ['--rate', 'off'], profile = 'debug',
     });
   }
   const bin = path.join(process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target'), profile, 'b24-portal');
-  const child = spawn(bin, ['--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = ['--listen', '127.0.0.1:0', ...args];
+  const stdio = { stdio: ['ignore', 'pipe', 'pipe'] };
+  const child = openFiles
+    ? spawn('/bin/sh', ['-c', `ulimit -n ${Number(openFiles)} && exec "$0" "$@"`, bin, ...argv], stdio)
+    : spawn(bin, argv, stdio);
   const url = await new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`b24-portal printed no address: ${out}`)), 20000);

@@ -16,8 +16,13 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
 export const BUDGET_FILE = join(here, "budget");
-/** The hard ceiling for the budget. */
-export const CEILING = 60_000;
+/**
+ * The hard ceiling for the budget: never heavier than the same minimal app
+ * built on the official SDK, @bitrix24/b24jssdk (its frame client calling
+ * vote.AttachedVote.recall): 74,347 B gzipped, measured by hand (README,
+ * Performance). 60,000 B is the goal, not the cap.
+ */
+export const CEILING = 74_347;
 
 /** gzip -9 size in bytes (-n: no file name or time in the header). */
 export function gzipBytes(file) {

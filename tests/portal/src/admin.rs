@@ -27,6 +27,17 @@ fn bad_request(description: impl Into<String>) -> Response {
     )
 }
 
+/// The longest `delayMs` a fault may ask for: ten minutes, the operating-limit window.
+const MAX_DELAY_MS: u64 = 600_000;
+
+/// Refuses user id 0: every user has a webhook `/rest/<id>/hook<id>/` with id >= 1.
+fn check_user(what: &str, user: u64) -> Result<(), String> {
+    if user == 0 {
+        return Err(format!("{what} must be a user id >= 1"));
+    }
+    Ok(())
+}
+
 fn ok(body: Value) -> Response {
     json_response(StatusCode::OK, &body)
 }
@@ -105,6 +116,14 @@ pub async fn create_poll(State(app): State<Arc<App>>, body: Bytes) -> Response {
     }
     if spec.questions.iter().any(|q| q.answers.is_empty()) {
         return bad_request("every question needs at least one answer");
+    }
+    let users = std::iter::once(("author", spec.author))
+        .chain(spec.members.iter().flatten().map(|m| ("members", *m)))
+        .chain(spec.ballots.iter().map(|b| ("ballots[].user", b.user)));
+    for (what, user) in users {
+        if let Err(e) = check_user(what, user) {
+            return bad_request(e);
+        }
     }
     let mut seen = HashSet::new();
     let mut seeded = Vec::new();
@@ -276,6 +295,20 @@ pub async fn tokens(State(app): State<Arc<App>>, body: Bytes) -> Response {
         Ok(s) => s,
         Err(e) => return bad_request(e),
     };
+    if let Err(e) = check_user("user", spec.user) {
+        return bad_request(e);
+    }
+    for (name, ttl) in [
+        ("ttlSeconds", spec.ttl_seconds),
+        ("refreshTtlSeconds", spec.refresh_ttl_seconds),
+    ] {
+        if !(0..=crate::auth::MAX_TTL).contains(&ttl) {
+            return bad_request(format!(
+                "{name} must be 0 to {} (ten years), got {ttl}",
+                crate::auth::MAX_TTL
+            ));
+        }
+    }
     lock(&app.portal).ensure_user(spec.user);
     let issued = lock(&app.tokens).issue(
         spec.user,
@@ -315,6 +348,12 @@ pub async fn faults(State(app): State<Arc<App>>, body: Bytes) -> Response {
         Ok(s) => s,
         Err(e) => return bad_request(e),
     };
+    if spec.count == 0 {
+        return bad_request("count must be at least 1");
+    }
+    if spec.delay_ms > MAX_DELAY_MS {
+        return bad_request(format!("delayMs must be at most {MAX_DELAY_MS}"));
+    }
     let Some(kind) = FaultKind::parse(&spec.kind) else {
         return bad_request(format!(
             "unknown fault kind {:?}; expected drop, http500_html, truncate, delay, \

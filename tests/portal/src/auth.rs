@@ -7,6 +7,8 @@ use std::collections::HashMap;
 
 /// The default lifetime of access tokens issued by a refresh (fact sheet §5: 1 hour).
 pub const DEFAULT_TTL: i64 = 3600;
+/// The longest lifetime the admin API issues: ten years.
+pub const MAX_TTL: i64 = 10 * 365 * 86_400;
 
 /// The portal's `member_id` (its id towards apps).
 pub const MEMBER_ID: &str = "b24portal0000000000000000000000e";
@@ -79,11 +81,13 @@ pub struct Tokens {
 
 impl Tokens {
     /// Issues a pair. `ttl` 0 gives an already-expired access token; access tokens
-    /// later issued by refreshing this pair live `refresh_ttl` seconds.
+    /// later issued by refreshing this pair live `refresh_ttl` seconds. Lifetimes are
+    /// clamped to `0..=MAX_TTL` (the admin API refuses others).
     pub fn issue(&mut self, user: u64, ttl: i64, refresh_ttl: i64, now: i64) -> Issued {
         let access_token = util::fresh_token("access");
         let refresh_token = util::fresh_token("refresh");
-        let expires_at = now + ttl.max(0);
+        let ttl = ttl.clamp(0, MAX_TTL);
+        let expires_at = now.saturating_add(ttl);
         self.access
             .insert(access_token.clone(), AccessToken { user, expires_at });
         self.refresh.insert(
@@ -97,7 +101,7 @@ impl Tokens {
             access_token,
             refresh_token,
             expires_at,
-            expires_in: ttl.max(0),
+            expires_in: ttl,
             user,
         }
     }
@@ -159,5 +163,8 @@ mod tests {
         assert_eq!(t.check(&b.access_token, 100), Ok(2));
         assert_ne!(a.refresh_token, b.refresh_token);
         assert!(t.refresh(&a.refresh_token, 100).is_none());
+        let huge = t.issue(1, i64::MAX, i64::MAX, i64::MAX - 1);
+        assert_eq!((huge.expires_in, huge.expires_at), (MAX_TTL, i64::MAX));
+        assert!(t.refresh(&huge.refresh_token, i64::MAX).is_some());
     }
 }

@@ -121,7 +121,9 @@ impl Faults {
 
     /// How many fault counts are still pending.
     pub fn pending(&self) -> u64 {
-        self.pending.iter().map(|f| f.remaining).sum()
+        self.pending
+            .iter()
+            .fold(0u64, |sum, f| sum.saturating_add(f.remaining))
     }
 
     /// Clears all faults.

@@ -40,7 +40,7 @@ pub fn percents(answer_counter: i64, question_counter: i64) -> (Value, Value) {
     if question_counter <= 0 {
         return (Value::from(0), Value::from(0));
     }
-    let product = answer_counter * 100;
+    let product = answer_counter.saturating_mul(100);
     let raw = if product % question_counter == 0 {
         // PHP's `/` gives an int when the division is exact.
         Value::from(product / question_counter)

@@ -98,16 +98,17 @@ pub async fn serve(config: Config) -> std::io::Result<Server> {
         Some(app_addr) => Some(TcpListener::bind(app_addr).await?),
         None => None,
     };
+    let limits = server::ConnLimits::from_config(&config);
     let app = Arc::new(app::App::new(config, format!("http://{addr}")));
     let router = app::router(app.clone());
-    let handle = tokio::spawn(server::accept_loop(listener, router));
+    let handle = tokio::spawn(server::accept_loop(listener, router, limits));
     let app_origin = match app_listener {
         Some(listener) => {
             let app_addr = listener.local_addr()?;
             let router = app::static_router(app.clone());
             Some((
                 app_addr,
-                tokio::spawn(server::accept_loop(listener, router)),
+                tokio::spawn(server::accept_loop(listener, router, limits)),
             ))
         }
         None => None,

@@ -6,7 +6,7 @@ use std::io::Write;
 #[tokio::main]
 async fn main() {
     let config = match Config::from_args(std::env::args().skip(1)) {
-        Ok(Command::Run(config)) => config,
+        Ok(Command::Run(config)) => *config,
         Ok(Command::Help) => {
             println!("{}", b24_portal::config::USAGE);
             return;

@@ -350,21 +350,20 @@ impl Ctx<'_> {
         let id = self.load(&portal, ReadRule::SignedGrants)?;
         let answer_id = required_int(self.params, "answerId")?;
         let poll = portal.polls.get(&id).ok_or_else(not_found)?;
-        let belongs = u64::try_from(answer_id)
+        let Some(answer_id) = u64::try_from(answer_id)
             .ok()
-            .and_then(|a| poll.question_of_answer(a))
-            .is_some();
-        if !belongs {
+            .filter(|a| poll.question_of_answer(*a).is_some())
+        else {
             return Err(RestError::controller("403", "Access denied."));
-        }
+        };
         // `PageNavigation` is wired from the REST `start` parameter, 50 per page.
         let start = self
             .params
             .get("start")
             .and_then(params::to_int)
-            .unwrap_or(0)
-            .max(0) as usize;
-        let voters = poll.voters(answer_id as u64);
+            .and_then(|s| usize::try_from(s).ok())
+            .unwrap_or(0);
+        let voters = poll.voters(answer_id);
         let total = voters.len();
         let items: Vec<Value> = voters
             .into_iter()
@@ -373,7 +372,7 @@ impl Ctx<'_> {
             .map(|u| format::user(&portal, u))
             .collect();
         let mut extra = vec![("total", json!(total))];
-        let next = start + items.len();
+        let next = start.saturating_add(items.len());
         if !items.is_empty() && next < total {
             extra.push(("next", json!(next)));
         }

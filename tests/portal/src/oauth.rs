@@ -4,12 +4,12 @@
 
 use crate::app::{lock, App};
 use crate::auth;
-use crate::params::{self, Params};
-use crate::rest::{body_params, json_response};
+use crate::params;
+use crate::rest::{body_params, json_response, query_params};
 use crate::util;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -22,11 +22,13 @@ fn oauth_error(error: &str, description: &str) -> Response {
 
 /// The handler for GET and POST `/oauth/token/`.
 pub async fn token(State(app): State<Arc<App>>, req: Request) -> Response {
-    let mut p = Params::new();
-    if let Some(q) = req.uri().query() {
-        params::parse_urlencoded(q.as_bytes(), &mut p);
+    let mut p = match query_params(&req, &app.config) {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    if let Err(e) = body_params(req, &mut p, &app.config).await {
+        return e.into_response();
     }
-    body_params(req, &mut p).await;
     let grant = p
         .get("grant_type")
         .and_then(params::to_str)

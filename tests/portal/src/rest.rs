@@ -4,10 +4,11 @@
 
 use crate::app::{lock, App};
 use crate::auth::{AuthError, Identity};
+use crate::config::Config;
 use crate::faults::{normalize_method, FaultKind};
 use crate::methods;
-use crate::params::{self, Params};
-use crate::server::ConnKill;
+use crate::params::{self, FormParams, ParamError, Params, MAX_NESTING};
+use crate::server::{BodyTimeout, ConnKill};
 use crate::util;
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Request, State};
@@ -17,8 +18,9 @@ use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The largest request body read.
-const BODY_LIMIT: usize = 16 * 1024 * 1024;
+/// Bodies larger than this are parsed on a blocking thread, so that a big form does
+/// not hold up other requests on the runtime's worker threads.
+const INLINE_PARSE_BYTES: usize = 16 * 1024;
 
 /// An error answer: `{"error": code, "error_description": text}` with a status.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +90,38 @@ impl RestError {
             "INVALID_CREDENTIALS",
             "Invalid request credentials",
         )
+    }
+
+    /// 413 `INVALID_REQUEST`: a body over `--max-body-bytes`. The code is the portal's
+    /// code for a broken request (fact sheet §3.4), which clients do not retry.
+    pub fn body_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "INVALID_REQUEST",
+            format!("Request body too large: at most {limit} bytes are accepted"),
+        )
+    }
+
+    /// 408 `INVALID_REQUEST`: the body did not arrive within `--body-timeout`.
+    pub fn body_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "INVALID_REQUEST",
+            "Request body not received in time",
+        )
+    }
+
+    /// 400 `INVALID_REQUEST`: parameters over `--max-params` or nested too deeply.
+    pub fn bad_params(err: ParamError) -> Self {
+        let description = match err {
+            ParamError::TooMany(limit) => {
+                format!("Too many request parameters: at most {limit} are accepted")
+            }
+            ParamError::TooDeep => {
+                format!("Request parameters nested too deeply: at most {MAX_NESTING} levels")
+            }
+        };
+        Self::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST", description)
     }
 
     /// 404 `ERROR_METHOD_NOT_FOUND`.
@@ -187,8 +221,43 @@ fn merge_slashes(path: &str) -> String {
     merged
 }
 
-/// Reads the body parameters by content type.
-pub(crate) async fn body_params(req: Request, params: &mut Params) {
+/// The query string's parameters, refusing more than `--max-params` pairs.
+pub(crate) fn query_params(req: &Request, config: &Config) -> Result<Params, RestError> {
+    let mut form = FormParams::new(config.max_params);
+    if let Some(q) = req.uri().query() {
+        form.parse_urlencoded(q.as_bytes())
+            .map_err(RestError::bad_params)?;
+    }
+    Ok(form.into_params())
+}
+
+/// Why reading a body failed: too large (413), too slow (408), or broken (400).
+fn body_error(err: &(dyn std::error::Error + 'static), limit: usize) -> RestError {
+    let mut cause = Some(err);
+    while let Some(e) = cause {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return RestError::body_too_large(limit);
+        }
+        if e.is::<BodyTimeout>() {
+            return RestError::body_timeout();
+        }
+        cause = e.source();
+    }
+    RestError::new(
+        StatusCode::BAD_REQUEST,
+        "INVALID_REQUEST",
+        "Request body could not be read",
+    )
+}
+
+/// Reads the body parameters by content type into `params` (top-level keys replace
+/// those already there). The body size and the parameter count are capped as read.
+pub(crate) async fn body_params(
+    req: Request,
+    params: &mut Params,
+    config: &Config,
+) -> Result<(), RestError> {
+    let limit = config.max_body_bytes;
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -196,32 +265,73 @@ pub(crate) async fn body_params(req: Request, params: &mut Params) {
         .unwrap_or("")
         .to_ascii_lowercase();
     if content_type.starts_with("multipart/form-data") {
+        let mut form = FormParams::new(config.max_params);
+        // No boundary: nothing to read, as before.
         if let Ok(mut multipart) = Multipart::from_request(req, &()).await {
-            while let Ok(Some(field)) = multipart.next_field().await {
+            loop {
+                let field = match multipart.next_field().await {
+                    Ok(Some(field)) => field,
+                    Ok(None) => break,
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        return Err(RestError::body_too_large(limit))
+                    }
+                    Err(e) => return Err(body_error(&e, limit)),
+                };
                 let name = field.name().unwrap_or("").to_string();
-                if let Ok(bytes) = field.bytes().await {
-                    let text = String::from_utf8_lossy(&bytes).into_owned();
-                    params::insert_php(params, &name, Value::String(text));
-                }
+                let bytes = match field.bytes().await {
+                    Ok(bytes) => bytes,
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        return Err(RestError::body_too_large(limit))
+                    }
+                    Err(e) => return Err(body_error(&e, limit)),
+                };
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                form.insert(&name, Value::String(text))
+                    .map_err(RestError::bad_params)?;
             }
         }
-        return;
+        params.extend(form.into_params());
+        return Ok(());
     }
-    let Ok(bytes) = axum::body::to_bytes(req.into_body(), BODY_LIMIT).await else {
-        return;
-    };
+    let bytes = axum::body::to_bytes(req.into_body(), limit)
+        .await
+        .map_err(|e| body_error(&e, limit))?;
     if bytes.is_empty() {
-        return;
+        return Ok(());
     }
+    let big = bytes.len() > INLINE_PARSE_BYTES;
+    let max_params = config.max_params;
+    let parse = move || parse_body(&bytes, &content_type, max_params);
+    let parsed = if big {
+        tokio::task::spawn_blocking(parse).await.map_err(|_| {
+            RestError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_SERVER_ERROR",
+                "Internal server error",
+            )
+        })?
+    } else {
+        parse()
+    };
+    params.extend(parsed.map_err(RestError::bad_params)?);
+    Ok(())
+}
+
+/// A JSON or urlencoded body's parameters.
+fn parse_body(bytes: &[u8], content_type: &str, max_params: usize) -> Result<Params, ParamError> {
     let looks_json = bytes
         .iter()
         .find(|b| !b.is_ascii_whitespace())
         .is_some_and(|b| *b == b'{');
+    let mut params = Params::new();
     if content_type.contains("json") || (looks_json && !content_type.contains("urlencoded")) {
-        params::parse_json(&bytes, params);
+        params::parse_json(bytes, &mut params)?;
     } else {
-        params::parse_urlencoded(&bytes, params);
+        let mut form = FormParams::new(max_params);
+        form.parse_urlencoded(bytes)?;
+        params = form.into_params();
     }
+    Ok(params)
 }
 
 /// Which user a request runs as.
@@ -293,12 +403,16 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     }
 
     let kill = req.extensions().get::<ConnKill>().cloned();
-    let mut query = Params::new();
-    if let Some(q) = req.uri().query() {
-        params::parse_urlencoded(q.as_bytes(), &mut query);
-    }
+    // A broken or oversized request is refused before anything else, as the portal's
+    // front end would; parsing is linear and capped, so this is cheap.
+    let query = match query_params(&req, &app.config) {
+        Ok(q) => q,
+        Err(e) => return reject(&app, e),
+    };
     let mut body = Params::new();
-    body_params(req, &mut body).await;
+    if let Err(e) = body_params(req, &mut body, &app.config).await {
+        return reject(&app, e);
+    }
     if query.contains_key("auth") && !body.contains_key("auth") {
         lock(&app.stats).auth_in_query += 1;
     }

@@ -379,6 +379,14 @@ impl Sequences {
     }
 }
 
+/// `C_SORT` of the item at `index`: 10, 20, 30…
+fn sort_key(index: usize) -> i64 {
+    i64::try_from(index)
+        .unwrap_or(i64::MAX)
+        .saturating_add(1)
+        .saturating_mul(10)
+}
+
 /// A question to create.
 #[derive(Debug, Clone)]
 pub struct NewQuestion {
@@ -597,14 +605,14 @@ impl Portal {
                 .map(|(ai, text)| Answer {
                     id: self.seq.next_answer(),
                     message: text.clone(),
-                    c_sort: (ai as i64 + 1) * 10,
+                    c_sort: sort_key(ai),
                     counter: 0,
                 })
                 .collect();
             questions.push(Question {
                 id: qid,
                 text: nq.text.clone(),
-                c_sort: (qi as i64 + 1) * 10,
+                c_sort: sort_key(qi),
                 field_type: nq.field_type,
                 counter: 0,
                 answers,
