@@ -44,10 +44,9 @@ setup:
 	  npm ci --prefix tests --no-audit --no-fund
 	@echo "setup: toolchain ready (wasm-bindgen $(WASM_BINDGEN_VERSION), $$(wasm-opt --version))"
 
-# The npm build is no_std (--no-default-features): see src/lib.rs.
 build: setup
-	wasm-pack build --release --target web --out-dir pkg/web --out-name b24_vote -- --no-default-features
-	wasm-pack build --release --target nodejs --out-dir pkg/node --out-name b24_vote -- --no-default-features
+	wasm-pack build --release --target web --out-dir pkg/web --out-name b24_vote
+	wasm-pack build --release --target nodejs --out-dir pkg/node --out-name b24_vote
 	node pkg-template/shrink.mjs
 
 test: package

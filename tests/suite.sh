@@ -33,8 +33,6 @@ echo "== lint"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p b24-vote --target wasm32-unknown-unknown --all-targets -- -D warnings
-# The npm build: wasm32 without std.
-cargo clippy -p b24-vote --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings
 
 stage native cargo test --workspace
 
