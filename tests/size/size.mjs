@@ -24,6 +24,7 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findTarball } from "../consumers/lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -54,17 +55,6 @@ export function readBudget() {
     throw new Error(`${BUDGET_FILE}: expected one positive whole number, got ${JSON.stringify(text)}`);
   }
   return budget;
-}
-
-/** The tarball `make package` produced: the argument, or the one pkg/b24-vote-*.tgz. */
-export function findTarball(arg) {
-  if (arg) return resolve(arg);
-  const dir = join(root, "pkg");
-  const found = existsSync(dir) ? readdirSync(dir).filter((f) => /^b24-vote-.+\.tgz$/.test(f)) : [];
-  if (found.length !== 1) {
-    throw new Error(`expected one pkg/b24-vote-*.tgz, found ${found.length}: run make package`);
-  }
-  return join(dir, found[0]);
 }
 
 const run = (cmd, args, cwd) =>
