@@ -59,12 +59,12 @@ demo: build
 package: build
 	node pkg-template/assemble.mjs
 
-# gzip -9 bytes of the web build's wasm and JS glue.
-size: build
+# gzip -9 bytes of a minimal recall app built by Vite, beside the same app on b24jssdk.
+size: package
 	node tests/size/size.mjs
 
 # Benchmarks (not part of make test); results in target/bench.json and the README tables.
-bench: build
+bench: package
 	cargo build -q -p b24-portal
 	node tests/bench/bench.mjs
 	node tests/bench/browser.mjs

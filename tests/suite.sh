@@ -58,7 +58,8 @@ stage hostile node --test --test-concurrency=1 tests/hostile/
 # The packed tarball installed into temp dirs: Node ESM/CJS, Vite 7, a plain page, tsc --strict.
 stage consumers node tests/consumers/run.mjs
 
-# The size budget (tests/size/budget): gzip -9 of the web build's .wasm + JS glue.
+# The size budget (tests/size/budget): a minimal recall app built by Vite from the
+# tarball, gzip -9 of every emitted asset, capped by the same app on @bitrix24/b24jssdk.
 echo "== size"
 node tests/size/size.mjs
 
