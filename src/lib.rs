@@ -15,14 +15,8 @@
         clippy::panic
     )
 )]
-// No std in the npm build (wasm32 without the default `std` feature): std's
-// panic machinery and the formatting it brings cost kilobytes of wasm (see
-// `wasm::abort`). Native builds and Rust users of the crate keep std.
-#![no_std]
 
 extern crate alloc;
-#[cfg(any(not(target_arch = "wasm32"), feature = "std"))]
-extern crate std;
 
 /// What every module uses from `alloc`, as std's prelude would give it.
 mod prelude {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, in the order `make test` promises: lint, native,
-# wasm in Node, wasm in headless Chromium, end-to-end. Each stage prints its
-# own count; a stage that ran no test fails the suite.
+# wasm in Node, in headless Chromium and in headless Firefox, end-to-end in
+# both engines. Each stage prints its own count; a stage that ran no test
+# fails the suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/lib.sh
@@ -32,8 +33,6 @@ echo "== lint"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p b24-vote --target wasm32-unknown-unknown --all-targets -- -D warnings
-# The npm build: wasm32 without std.
-cargo clippy -p b24-vote --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings
 
 stage native cargo test --workspace
 
@@ -41,9 +40,13 @@ start_portal --rate off
 export B24_PORTAL_URL="$PORTAL_URL"
 stage wasm-node wasm-pack test --node
 WASM_BINDGEN_USE_BROWSER=1 stage wasm-chromium wasm-pack test --headless --chrome
+# Firefox (Gecko's own wasm engine, fetch and AbortSignal): tests/webdriver.json's moz:firefoxOptions.
+WASM_BINDGEN_USE_BROWSER=1 stage wasm-firefox wasm-pack test --headless --firefox
 
 # The end-to-end tests start their own emulator and drive Debian's chromium.
 stage e2e node --test --test-concurrency=1 tests/e2e/
+# The placement app in Firefox, through geckodriver and selenium-webdriver.
+stage e2e-firefox node --test --test-concurrency=1 tests/e2e-firefox/
 
 # Fault matrix, soak and security checks against the nodejs build.
 stage reliability node --test --test-concurrency=1 tests/reliability/
@@ -55,12 +58,13 @@ stage hostile node --test --test-concurrency=1 tests/hostile/
 # The packed tarball installed into temp dirs: Node ESM/CJS, Vite 7, a plain page, tsc --strict.
 stage consumers node tests/consumers/run.mjs
 
-# The size budget (tests/size/budget): gzip -9 of the web build's .wasm + JS glue.
+# The size budget (tests/size/budget): a minimal recall app built by Vite from the
+# tarball, gzip -9 of every emitted asset, capped by the same app on @bitrix24/b24jssdk.
 echo "== size"
 node tests/size/size.mjs
 
 echo
-for name in native wasm-node wasm-chromium e2e reliability hostile consumers; do
+for name in native wasm-node wasm-chromium wasm-firefox e2e e2e-firefox reliability hostile consumers; do
   [ -n "${COUNTS[$name]:-}" ] && printf '%-16s %s passed\n' "$name:" "${COUNTS[$name]}"
 done
 echo "total: $TOTAL_PASSED passed, 0 failed"

@@ -19,13 +19,3 @@ pub mod transport;
 /// and faster on the decoder's many small strings.
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
-
-/// Without std (the npm build) a panic traps at once: no message is
-/// formatted, so none of core's formatting machinery is linked in. The
-/// library is written not to panic (clippy denies unwrap, expect, indexing
-/// and panic); this is the backstop.
-#[cfg(not(feature = "std"))]
-#[panic_handler]
-fn abort(_: &core::panic::PanicInfo) -> ! {
-    core::arch::wasm32::unreachable()
-}

@@ -24,6 +24,14 @@ export const B24JSSDK_UMD = join(ROOT, "tests", "node_modules", "@bitrix24", "b2
 /** The demo poll (also what `make demo` creates). */
 export const DEMO_POLL = JSON.parse(readFileSync(join(ROOT, "tests", "e2e", "demo-poll.json"), "utf8"));
 
+/** A poll whose texts look like HTML (an img with onerror, bold, a script): shown as text. */
+const MARKUP = "<img src=x onerror=alert(1)> <b>bold</b>";
+export const MARKUP_POLL = {
+  author: 1,
+  questions: [{ text: `Q ${MARKUP}`, answers: [`A ${MARKUP}`, "<script>alert(2)</script>", "plain"] }],
+  ballots: [{ user: 2, answers: { 0: [0] } }],
+};
+
 /** The library's Node build (pkg/node), for expected percentages. */
 export function library() {
   const path = join(ROOT, "pkg", "node", "b24_vote.js");
@@ -138,26 +146,34 @@ export async function settled(page) {
   await page.waitForSelector('#app[data-ready="true"][aria-busy="false"]');
 }
 
-/** Reads the drawn poll: per answer id, its percent label, vote count text and meter value. */
-export async function readPoll(page) {
-  return page.$$eval("li[data-answer-id]", (rows) =>
-    rows.map((row) => ({
-      id: Number(row.dataset.answerId),
-      text: row.querySelector(".answer-text").textContent,
-      percent: Number(row.querySelector("[data-percent]").dataset.percent),
-      label: row.querySelector("[data-percent]").textContent,
-      votes: Number(/\d+/.exec(row.querySelector(".count").textContent)[0]),
-      meter: Number(row.querySelector('[role="meter"]').getAttribute("aria-valuenow")),
-      mine: row.classList.contains("mine"),
-    })),
-  );
+/**
+ * Reads the drawn poll: per answer id, its percent label, vote count text and meter value.
+ * Runs in the page (any engine: Playwright's evaluate or WebDriver's executeScript).
+ */
+export function pollInPage() {
+  return [...document.querySelectorAll("li[data-answer-id]")].map((row) => ({
+    id: Number(row.dataset.answerId),
+    text: row.querySelector(".answer-text").textContent,
+    percent: Number(row.querySelector("[data-percent]").dataset.percent),
+    label: row.querySelector("[data-percent]").textContent,
+    votes: Number(/\d+/.exec(row.querySelector(".count").textContent)[0]),
+    meter: Number(row.querySelector('[role="meter"]').getAttribute("aria-valuenow")),
+    mine: row.classList.contains("mine"),
+  }));
 }
 
-/** Which of the action buttons are visible, and which of those enabled. */
+/** Which of the action buttons are visible, and which of those enabled. Runs in the page. */
+export function buttonsInPage() {
+  const visible = [...document.querySelectorAll("#poll-actions button")].filter((b) => !b.hidden);
+  return Object.fromEntries(visible.map((b) => [b.id, !b.disabled]));
+}
+
+export async function readPoll(page) {
+  return page.evaluate(pollInPage);
+}
+
 export async function buttons(page) {
-  return page.$$eval("#poll-actions button", (bs) =>
-    Object.fromEntries(bs.filter((b) => !b.hidden).map((b) => [b.id, !b.disabled])),
-  );
+  return page.evaluate(buttonsInPage);
 }
 
 /** Saves a full-page screenshot into tests/artifacts/. */
