@@ -613,12 +613,19 @@ mod wasm {
     }
 
     /// Every own property of the error, enumerable or not (`message` and
-    /// `stack` are not), as JSON.
+    /// `stack` are not), as JSON. Properties the engine itself gives every
+    /// `Error` (Firefox: `fileName`, `lineNumber`, `columnNumber`) are left
+    /// out: they are the platform's, not ours to declare.
     fn own_properties(error: &JsValue) -> Value {
+        let engine_own = js_sys::Object::get_own_property_names(&js_sys::Error::new("x"));
         let mut map = serde_json::Map::new();
         for key in
             js_sys::Object::get_own_property_names(error.unchecked_ref::<js_sys::Object>()).iter()
         {
+            let declared_by_us = key.as_string().is_some_and(|k| k == "message");
+            if engine_own.includes(&key, 0) && !declared_by_us {
+                continue;
+            }
             let value = js_sys::Reflect::get(error, &key).unwrap();
             map.insert(key.as_string().unwrap(), json(&value));
         }
