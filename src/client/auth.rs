@@ -337,7 +337,11 @@ impl SharedRefresh {
     fn wait(&self) -> impl Future<Output = ()> + '_ {
         core::future::poll_fn(move |cx| {
             if self.running.get() {
-                self.waiters.borrow_mut().push(cx.waker().clone());
+                let mut waiters = self.waiters.borrow_mut();
+                // Polled again before the refresh ended: one waker is enough.
+                if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
+                    waiters.push(cx.waker().clone());
+                }
                 Poll::Pending
             } else {
                 Poll::Ready(())
