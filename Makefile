@@ -43,9 +43,14 @@ setup:
 	  npm ci --prefix tests --no-audit --no-fund
 	@echo "setup: toolchain ready (wasm-bindgen $(WASM_BINDGEN_VERSION), $$(wasm-opt --version))"
 
+# Source paths in the wasm (panic locations) are written relative to the
+# checkout and cargo's home, so the package's bytes (and the size check) do
+# not depend on where the repository was cloned.
+RELEASE_RUSTFLAGS := --remap-path-prefix=$(CURDIR)=/b24-vote --remap-path-prefix=$(HOME)/.cargo=/cargo
+
 build: setup
-	wasm-pack build --release --target web --out-dir pkg/web --out-name b24_vote
-	wasm-pack build --release --target nodejs --out-dir pkg/node --out-name b24_vote
+	RUSTFLAGS="$(RELEASE_RUSTFLAGS)" wasm-pack build --release --target web --out-dir pkg/web --out-name b24_vote
+	RUSTFLAGS="$(RELEASE_RUSTFLAGS)" wasm-pack build --release --target nodejs --out-dir pkg/node --out-name b24_vote
 
 test: package
 	bash tests/suite.sh
