@@ -39,6 +39,7 @@ pub mod host;
 pub mod policy;
 pub mod poll_ref;
 pub mod rate_limit;
+pub mod request;
 
 /// The JS boundary (wasm32 only): exports and conversions.
 #[cfg(target_arch = "wasm32")]

@@ -19,8 +19,9 @@ use crate::endpoint::Endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::form::Form;
 use crate::host::{race, First, Host};
-use crate::policy::{self, Attempt, Decision, MethodClass};
+use crate::policy::{self, Attempt, Decision};
 use crate::rate_limit::{LeakyBucket, Reservation};
+pub use crate::request::{Method, Request};
 use crate::{AttachWithVoted, AttachedVote, Ballot, EntityRefs, PollRef, VoterPage};
 use auth::{Auth, TokenAuth, TokenSet, TokenSource};
 
@@ -76,56 +77,6 @@ pub struct CallOptions {
     pub cancel: Option<Cancel>,
     /// Bounds this call instead of the client's default.
     pub timeout_ms: Option<f64>,
-}
-
-/// The REST methods of the `vote` scope.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    /// vote.AttachedVote.get
-    Get,
-    /// vote.AttachedVote.getMany
-    GetMany,
-    /// vote.AttachedVote.vote
-    Vote,
-    /// vote.AttachedVote.recall
-    Recall,
-    /// vote.AttachedVote.stop
-    Stop,
-    /// vote.AttachedVote.resume
-    Resume,
-    /// vote.AttachedVote.getWithVoted
-    GetWithVoted,
-    /// vote.AttachedVote.getAnswerVoted
-    GetAnswerVoted,
-}
-
-impl Method {
-    /// The REST method's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Method::Get => "vote.AttachedVote.get",
-            Method::GetMany => "vote.AttachedVote.getMany",
-            Method::Vote => "vote.AttachedVote.vote",
-            Method::Recall => "vote.AttachedVote.recall",
-            Method::Stop => "vote.AttachedVote.stop",
-            Method::Resume => "vote.AttachedVote.resume",
-            Method::GetWithVoted => "vote.AttachedVote.getWithVoted",
-            Method::GetAnswerVoted => "vote.AttachedVote.getAnswerVoted",
-        }
-    }
-
-    fn class(self) -> MethodClass {
-        match self {
-            Method::Vote => MethodClass::Vote,
-            Method::Recall | Method::Stop | Method::Resume => MethodClass::Repeatable,
-            _ => MethodClass::Read,
-        }
-    }
-
-    /// The writes take `actionUuid` (fact sheet §1.2).
-    fn takes_action_uuid(self) -> bool {
-        self.class() != MethodClass::Read
-    }
 }
 
 /// A client of one portal, with one identity. Cheap to clone: clones share
@@ -486,63 +437,6 @@ fn mismatch() -> Error {
         ErrorKind::UnexpectedResult,
         "the result does not match the method",
     )
-}
-
-/// A call ready to send: the method and its form, arguments checked.
-pub struct Request {
-    method: Method,
-    form: Form,
-}
-
-impl Request {
-    /// A method that takes only the poll: get, recall, stop, resume.
-    pub fn poll(method: Method, poll: &PollRef) -> Self {
-        let mut form = Form::default();
-        poll.write(&mut form);
-        Request { method, form }
-    }
-
-    /// getMany.
-    pub fn get_many(refs: &EntityRefs) -> Self {
-        let mut form = Form::default();
-        refs.write(&mut form);
-        Request {
-            method: Method::GetMany,
-            form,
-        }
-    }
-
-    /// vote.
-    pub fn vote(poll: &PollRef, ballot: &Ballot) -> Self {
-        let mut request = Request::poll(Method::Vote, poll);
-        ballot.write(&mut request.form);
-        request
-    }
-
-    /// getWithVoted.
-    pub fn get_with_voted(poll: &PollRef, page_size: Option<u32>) -> Self {
-        let mut request = Request::poll(Method::GetWithVoted, poll);
-        if let Some(size) = page_size {
-            request.form.number("pageSize", u64::from(size));
-        }
-        request
-    }
-
-    /// getAnswerVoted.
-    pub fn get_answer_voted(poll: &PollRef, answer_id: u64, start: Option<u64>) -> Result<Self> {
-        if answer_id == 0 {
-            return Err(
-                Error::invalid_argument("answerId must be a positive integer")
-                    .with_method(Method::GetAnswerVoted.name()),
-            );
-        }
-        let mut request = Request::poll(Method::GetAnswerVoted, poll);
-        request.form.number("answerId", answer_id);
-        if let Some(start) = start {
-            request.form.number("start", start);
-        }
-        Ok(request)
-    }
 }
 
 /// Decodes a response the way `method` expects, with `operating_reset_at`.
