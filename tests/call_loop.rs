@@ -212,6 +212,13 @@ fn run<'a, T>(host: &FakeHost, calls: Vec<Call<'a, T>>) -> Vec<T> {
     panic!("the calls did not finish");
 }
 
+/// `count` concurrent `stop` calls on one client.
+fn stops(client: &VoteClient<FakeHost>, count: usize) -> Vec<Call<'_, Result<()>>> {
+    (0..count)
+        .map(|_| Box::pin(client.stop(&POLL, CallOptions::default())) as Call<'_, Result<()>>)
+        .collect()
+}
+
 fn run_one<T>(host: &FakeHost, call: impl Future<Output = T>) -> T {
     run(host, vec![Box::pin(call)]).pop().unwrap()
 }
@@ -428,9 +435,7 @@ fn the_rate_limiter_spaces_a_burst() {
             ..ClientOptions::default()
         },
     );
-    let calls: Vec<Call<'_, Result<()>>> = (0..5)
-        .map(|_| Box::pin(client.stop(&POLL, CallOptions::default())) as Call<'_, Result<()>>)
-        .collect();
+    let calls = stops(&client, 5);
     assert!(run(&host, calls).iter().all(Result::is_ok));
     assert_eq!(host.send_times(), vec![0.0, 0.0, 1_000.0, 2_000.0, 3_000.0]);
 }
@@ -551,6 +556,17 @@ struct Refresher {
     fail_first: Cell<u32>,
 }
 
+impl Refresher {
+    fn new(host: &FakeHost, delay_ms: f64, fail_first: u32) -> Rc<Self> {
+        Rc::new(Refresher {
+            host: host.clone(),
+            calls: Cell::new(0),
+            delay_ms,
+            fail_first: Cell::new(fail_first),
+        })
+    }
+}
+
 impl TokenSource for Refresher {
     fn current(&self) -> Result<Option<Credentials>> {
         Ok(None)
@@ -605,16 +621,9 @@ fn oauth(host: &FakeHost, refresher: Rc<Refresher>) -> VoteClient<FakeHost> {
 #[test]
 fn concurrent_expired_calls_share_one_refresh_then_each_retries_once() {
     let host = token_portal();
-    let refresher = Rc::new(Refresher {
-        host: host.clone(),
-        calls: Cell::new(0),
-        delay_ms: 500.0,
-        fail_first: Cell::new(0),
-    });
+    let refresher = Refresher::new(&host, 500.0, 0);
     let client = oauth(&host, refresher.clone());
-    let calls: Vec<Call<'_, Result<()>>> = (0..5)
-        .map(|_| Box::pin(client.stop(&POLL, CallOptions::default())) as Call<'_, Result<()>>)
-        .collect();
+    let calls = stops(&client, 5);
     let results = run(&host, calls);
     assert!(results.iter().all(Result::is_ok), "{results:?}");
     assert_eq!(refresher.calls.get(), 1);
@@ -631,16 +640,9 @@ fn concurrent_expired_calls_share_one_refresh_then_each_retries_once() {
 #[test]
 fn a_failed_refresh_fails_its_waiters_and_the_next_call_refreshes_again() {
     let host = token_portal();
-    let refresher = Rc::new(Refresher {
-        host: host.clone(),
-        calls: Cell::new(0),
-        delay_ms: 100.0,
-        fail_first: Cell::new(1),
-    });
+    let refresher = Refresher::new(&host, 100.0, 1);
     let client = oauth(&host, refresher.clone());
-    let calls: Vec<Call<'_, Result<()>>> = (0..3)
-        .map(|_| Box::pin(client.stop(&POLL, CallOptions::default())) as Call<'_, Result<()>>)
-        .collect();
+    let calls = stops(&client, 3);
     for result in run(&host, calls) {
         assert_eq!(result.unwrap_err().code(), "AUTH_REFRESH_FAILED");
     }
@@ -652,12 +654,7 @@ fn a_failed_refresh_fails_its_waiters_and_the_next_call_refreshes_again() {
 #[test]
 fn a_refresh_that_never_answers_fails_after_ten_seconds() {
     let host = token_portal();
-    let refresher = Rc::new(Refresher {
-        host: host.clone(),
-        calls: Cell::new(0),
-        delay_ms: 3_600_000.0,
-        fail_first: Cell::new(0),
-    });
+    let refresher = Refresher::new(&host, 3_600_000.0, 0);
     let client = oauth(&host, refresher);
     let options = CallOptions {
         timeout_ms: Some(60_000.0),
