@@ -3,35 +3,26 @@
 // looks like HTML. Screenshots at 320 and 1024 px go to tests/artifacts/.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
   DEMO_POLL,
   MARKUP_POLL,
   appUrl,
   buttons,
-  launchBrowser,
   library,
   openPage,
   readPoll,
   screenshot,
   seededVotes,
   settled,
-  startPortal,
+  withPortalAndBrowser,
 } from "./helpers.mjs";
 
 let portal;
 let browser;
 const lib = library();
 
-before(async () => {
-  portal = await startPortal();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  portal?.stop();
-});
+withPortalAndBrowser((started) => ({ portal, browser } = started));
 
 // What the library says the bars must read for these vote counts.
 function expectedPercents(votes) {

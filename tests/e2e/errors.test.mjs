@@ -2,21 +2,13 @@
 // stays on screen, and Retry (for retryable errors) completes the action.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { appUrl, buttons, launchBrowser, openPage, readPoll, screenshot, settled, startPortal } from "./helpers.mjs";
+import { test } from "node:test";
+import { appUrl, buttons, openPage, readPoll, screenshot, settled, withPortalAndBrowser } from "./helpers.mjs";
 
 let portal;
 let browser;
 
-before(async () => {
-  portal = await startPortal();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  portal?.stop();
-});
+withPortalAndBrowser((started) => ({ portal, browser } = started));
 
 // The emulator's default poll (attachId 1, recreated by /_emulator/reset), seen by user 2,
 // who has not voted in it.

@@ -3,12 +3,11 @@
 // the frame's token (not a webhook), address the poll by the message, and fit the frame.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
   DEMO_POLL,
   IM_ENTITY_TYPE,
   buttons,
-  launchBrowser,
   library,
   openPage,
   readPoll,
@@ -16,22 +15,14 @@ import {
   screenshot,
   seededVotes,
   settled,
-  startPortal,
+  withPortalAndBrowser,
 } from "./helpers.mjs";
 
 let portal;
 let browser;
 const lib = library();
 
-before(async () => {
-  portal = await startPortal();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  portal?.stop();
-});
+withPortalAndBrowser((started) => ({ portal, browser } = started));
 
 // Runs in the page before any of its scripts: a BX24.js look-alike that records calls.
 function standInBx24({ token, domain, placement }) {

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../chromium.mjs";
 
@@ -104,6 +105,25 @@ export async function startPortal(extraArgs = []) {
 /** Launches Debian's Chromium (no browser download). */
 export function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+/**
+ * A test file's set-up: starts b24-portal (with extraArgs) and Chromium before its tests,
+ * awaits onStart({ portal, browser }) (the file's own set-up goes there: a file's
+ * top-level before hooks start at once, not one after another), and closes both after
+ * its tests.
+ */
+export function withPortalAndBrowser(onStart, extraArgs = []) {
+  const started = {};
+  before(async () => {
+    started.portal = await startPortal(extraArgs);
+    started.browser = await launchBrowser();
+    await onStart(started);
+  });
+  after(async () => {
+    await started.browser?.close();
+    started.portal?.stop();
+  });
 }
 
 /**

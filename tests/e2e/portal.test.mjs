@@ -5,13 +5,12 @@
 // (token, placement, portal address) and every refresh goes through postMessage.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
   B24JSSDK_UMD,
   DEMO_POLL,
   IM_ENTITY_TYPE,
   buttons,
-  launchBrowser,
   library,
   openPage,
   readPoll,
@@ -19,7 +18,7 @@ import {
   screenshot,
   seededVotes,
   settled,
-  startPortal,
+  withPortalAndBrowser,
 } from "./helpers.mjs";
 
 let portal;
@@ -28,21 +27,18 @@ const lib = library();
 // The library's own bound on a frame refresh (REFRESH_TIMEOUT_MS), plus slack.
 const REFRESH_BOUND_MS = 10_000;
 
-before(async () => {
-  portal = await startPortal(["--app-listen", "127.0.0.1:0", "--static", `/vendor/b24jssdk=${B24JSSDK_UMD}`]);
-  assert.notEqual(new URL(portal.appOrigin).origin, new URL(portal.url).origin);
-  await portal.admin("/_emulator/apps", {
-    handler: `${portal.appOrigin}/index.html`,
-    placement: "IM_CONTEXT_MENU",
-    title: "Poll results",
-  });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  portal?.stop();
-});
+withPortalAndBrowser(
+  async (started) => {
+    ({ portal, browser } = started);
+    assert.notEqual(new URL(portal.appOrigin).origin, new URL(portal.url).origin);
+    await portal.admin("/_emulator/apps", {
+      handler: `${portal.appOrigin}/index.html`,
+      placement: "IM_CONTEXT_MENU",
+      title: "Poll results",
+    });
+  },
+  ["--app-listen", "127.0.0.1:0", "--static", `/vendor/b24jssdk=${B24JSSDK_UMD}`],
+);
 
 const params = restParams;
 

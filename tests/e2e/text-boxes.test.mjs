@@ -3,21 +3,13 @@
 // text shows a visible placeholder instead of an unlabelled choice.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { appUrl, launchBrowser, openPage, readPoll, settled, startPortal } from "./helpers.mjs";
+import { test } from "node:test";
+import { appUrl, openPage, readPoll, settled, withPortalAndBrowser } from "./helpers.mjs";
 
 let portal;
 let browser;
 
-before(async () => {
-  portal = await startPortal();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  portal?.stop();
-});
+withPortalAndBrowser((started) => ({ portal, browser } = started));
 
 async function open(spec, width) {
   const created = await portal.admin("/_emulator/polls", spec);

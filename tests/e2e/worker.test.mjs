@@ -3,25 +3,18 @@
 // no window or document; fetch, timers and crypto must come from the worker's global.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { join } from "node:path";
-import { DEMO_POLL, ROOT, launchBrowser, library, openPage, seededVotes, startPortal } from "./helpers.mjs";
+import { DEMO_POLL, ROOT, library, openPage, seededVotes, withPortalAndBrowser } from "./helpers.mjs";
 
 let portal;
 let browser;
 const lib = library();
 
-before(async () => {
-  const workerDir = join(ROOT, "tests", "e2e", "worker");
-  portal = await startPortal(["--app-listen", "127.0.0.1:0", "--static", `/worker-check=${workerDir}`]);
-  assert.notEqual(new URL(portal.appOrigin).origin, new URL(portal.url).origin);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  portal?.stop();
-});
+withPortalAndBrowser(
+  (started) => ({ portal, browser } = started),
+  ["--app-listen", "127.0.0.1:0", "--static", `/worker-check=${join(ROOT, "tests", "e2e", "worker")}`],
+);
 
 // README's AttachedVote, Question and Answer, field for field.
 const ATTACH_KEYS = [
@@ -75,6 +68,7 @@ test("a module Worker imports the web build, inits it, and gets then recalls a p
   const poll = { attachId: created.attachId };
   const expectedGot = await nodeClient.get(poll);
 
+  assert.notEqual(new URL(portal.appOrigin).origin, new URL(portal.url).origin, "the worker calls across origins");
   const { page, context, events } = await openPage(browser);
   const workers = [];
   page.on("worker", (w) => workers.push(w.url()));
