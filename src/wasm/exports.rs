@@ -2,7 +2,6 @@
 
 use super::convert::{array_argument, error_to_js, field, js_string_to_rust, to_js, whole_number};
 use crate::error::Error;
-use crate::json::uint_text;
 use crate::prelude::*;
 use crate::tally::{self, TallyOptions};
 use wasm_bindgen::prelude::*;
@@ -65,12 +64,10 @@ fn vote_counts(votes: &JsValue) -> Result<Vec<u64>, Error> {
     let mut counts = Vec::new();
     for (i, v) in votes.iter().enumerate() {
         let count = whole_number(&v).ok_or_else(|| {
-            Error::invalid_argument(crate::concat(&[
-                "votes[",
-                &uint_text(i as u64),
-                "] must be a whole number ≥ 0, got ",
-                describe(&v),
-            ]))
+            Error::invalid_argument(format!(
+                "votes[{i}] must be a whole number ≥ 0, got {}",
+                describe(&v)
+            ))
         })?;
         counts.push(count);
     }
@@ -102,11 +99,10 @@ fn tally_options(options: &JsValue) -> Result<TallyOptions, Error> {
             return Ok(None);
         }
         whole_number(value).map(Some).ok_or_else(|| {
-            Error::invalid_argument(crate::concat(&[
-                name,
-                " must be a whole number ≥ 0, got ",
-                describe(value),
-            ]))
+            Error::invalid_argument(format!(
+                "{name} must be a whole number ≥ 0, got {}",
+                describe(value)
+            ))
         })
     };
     let decimals = count(&decimals, "decimals")?.unwrap_or(0);

@@ -23,7 +23,6 @@ use crate::client::{
 };
 use crate::decode::{Attaches, ToJson};
 use crate::error::{Error, Result};
-use crate::json::uint_text;
 use crate::{Ballot, EntityRefs, PollRef, PollRefParts};
 
 /// A client of one portal with one identity.
@@ -288,11 +287,9 @@ fn ballot_from(value: &JsValue) -> Result<Ballot> {
                 answers.push(id);
                 Ok(())
             }
-            None => Err(Error::invalid_argument(crate::concat(&[
-                "answers for question ",
-                &uint_text(question),
-                " must be positive integers",
-            ]))),
+            None => Err(Error::invalid_argument(format!(
+                "answers for question {question} must be positive integers"
+            ))),
         };
         if let Some(given) = array_argument(&given, "the ballot's answers")? {
             for answer in given.iter() {
@@ -423,7 +420,7 @@ fn string(value: &JsValue, key: &str) -> Result<Option<String>> {
     field
         .as_string()
         .map(Some)
-        .ok_or_else(|| Error::invalid_argument(crate::concat(&[key, " must be a string"])))
+        .ok_or_else(|| Error::invalid_argument(format!("{key} must be a string")))
 }
 
 fn number(value: &JsValue, key: &str) -> Result<Option<f64>> {
@@ -435,7 +432,7 @@ fn number(value: &JsValue, key: &str) -> Result<Option<f64>> {
         .as_f64()
         .filter(|n| n.is_finite() && *n > 0.0)
         .map(Some)
-        .ok_or_else(|| Error::invalid_argument(crate::concat(&[key, " must be a positive number"])))
+        .ok_or_else(|| Error::invalid_argument(format!("{key} must be a positive number")))
 }
 
 fn count(value: &JsValue, key: &str) -> Result<Option<u64>> {
@@ -443,9 +440,9 @@ fn count(value: &JsValue, key: &str) -> Result<Option<u64>> {
     if field.is_undefined() || field.is_null() {
         return Ok(None);
     }
-    whole_number(&field).map(Some).ok_or_else(|| {
-        Error::invalid_argument(crate::concat(&[key, " must be a whole number ≥ 0"]))
-    })
+    whole_number(&field)
+        .map(Some)
+        .ok_or_else(|| Error::invalid_argument(format!("{key} must be a whole number ≥ 0")))
 }
 
 /// A positive id given as a number, or as a string of digits (a placement's
@@ -463,9 +460,9 @@ fn optional_id(value: &JsValue, key: &str) -> Result<Option<u64>> {
     if field.is_undefined() || field.is_null() {
         return Ok(None);
     }
-    id(&field).map(Some).ok_or_else(|| {
-        Error::invalid_argument(crate::concat(&[key, " must be a positive integer"]))
-    })
+    id(&field)
+        .map(Some)
+        .ok_or_else(|| Error::invalid_argument(format!("{key} must be a positive integer")))
 }
 
 fn optional_function(value: &JsValue, key: &str) -> Result<Option<Function>> {
@@ -476,5 +473,5 @@ fn optional_function(value: &JsValue, key: &str) -> Result<Option<Function>> {
     field
         .dyn_into::<Function>()
         .map(Some)
-        .map_err(|_| Error::invalid_argument(crate::concat(&[key, " must be a function"])))
+        .map_err(|_| Error::invalid_argument(format!("{key} must be a function")))
 }
