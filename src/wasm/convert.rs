@@ -12,8 +12,26 @@ use wasm_bindgen::JsCast;
 /// A Rust result as a plain JS object: written as JSON in wasm and read
 /// back with the engine's own `JSON.parse`, which builds plain objects with
 /// arrays, numbers and `null` faster than one boundary call per field.
-pub fn to_js<T: ToJson>(value: &T) -> Result<JsValue, JsValue> {
-    JSON::parse(&value.to_json())
+pub fn to_js<T: ToJson>(value: &T) -> Result<JsValue, Error> {
+    JSON::parse(&value.to_json()).map_err(|e| Error::decode(super::auth::js_text(&e)))
+}
+
+/// An [`Error`] on its way to JS. `?` turns an `Error` into it in the
+/// exports, and wasm-bindgen throws (or rejects with) it as a
+/// `B24VoteError`; a newtype because neither `Error` nor `JsValue` is ours.
+#[derive(Debug)]
+pub struct Thrown(Error);
+
+impl From<Error> for Thrown {
+    fn from(error: Error) -> Self {
+        Thrown(error)
+    }
+}
+
+impl From<Thrown> for JsValue {
+    fn from(thrown: Thrown) -> Self {
+        error_to_js(&thrown.0)
+    }
 }
 
 /// A `B24VoteError`: a real JS `Error` with `name`, `code`, `status`,

@@ -5,15 +5,16 @@ use crate::prelude::*;
 use alloc::boxed::Box;
 use alloc::rc::Rc;
 
-use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
+use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
-use super::auth::{js_text, FrameSdk, OAuthCallback};
+use super::auth::{FrameSdk, OAuthCallback};
 use super::convert::ascii_host;
 use super::convert::{
-    array_argument, entries_argument, error_to_js, field, signal_aborted, whole_number,
+    array_argument, entries_argument, error_to_js, field, signal_aborted, to_js, whole_number,
+    Thrown,
 };
 use super::host::JsHost;
 use super::runtime::{aborted, promise_of};
@@ -21,7 +22,7 @@ use crate::client::auth::{Credentials, TokenSet};
 use crate::client::{
     CallOptions, ClientOptions, Method, Outcome, Request, RequestHook, VoteClient,
 };
-use crate::decode::{Attaches, ToJson};
+use crate::decode::Attaches;
 use crate::error::{Error, Result};
 use crate::{Ballot, EntityRefs, PollRef, PollRefParts};
 
@@ -37,23 +38,21 @@ impl JsVoteClient {
     pub fn webhook(
         #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
-    ) -> core::result::Result<JsVoteClient, JsValue> {
+    ) -> core::result::Result<JsVoteClient, Thrown> {
         let build = || -> Result<VoteClient<JsHost>> {
             let url = url
                 .as_string()
                 .ok_or_else(|| Error::invalid_argument("the webhook URL must be a string"))?;
             VoteClient::webhook(JsHost, &ascii_host(&url)?, client_options(&options)?)
         };
-        build()
-            .map(|client| JsVoteClient { client })
-            .map_err(|e| error_to_js(&e))
+        Ok(JsVoteClient { client: build()? })
     }
 
     /// From OAuth tokens; `refresh` is called once when they expire.
     pub fn oauth(
         #[wasm_bindgen(unchecked_param_type = "OAuthCredentials")] auth: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
-    ) -> core::result::Result<JsVoteClient, JsValue> {
+    ) -> core::result::Result<JsVoteClient, Thrown> {
         let build = || -> Result<VoteClient<JsHost>> {
             let options = client_options(&options)?;
             let domain = string(&auth, "domain")?.unwrap_or_default();
@@ -66,20 +65,16 @@ impl JsVoteClient {
             });
             VoteClient::oauth(JsHost, &ascii_host(&domain)?, tokens, refresh, options)
         };
-        build()
-            .map(|client| JsVoteClient { client })
-            .map_err(|e| error_to_js(&e))
+        Ok(JsVoteClient { client: build()? })
     }
 
     /// Inside a portal frame: BX24 (BX24.js) or a B24Frame (@bitrix24/b24jssdk).
     pub fn frame(
         #[wasm_bindgen(unchecked_param_type = "object")] sdk: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
-    ) -> core::result::Result<JsVoteClient, JsValue> {
-        let options = client_options(&options).map_err(|e| error_to_js(&e))?;
-        let client = FrameSdk::new(sdk)
-            .and_then(|sdk| VoteClient::frame(JsHost, sdk, options))
-            .map_err(|e| error_to_js(&e))?;
+    ) -> core::result::Result<JsVoteClient, Thrown> {
+        let options = client_options(&options)?;
+        let client = VoteClient::frame(JsHost, FrameSdk::new(sdk)?, options)?;
         Ok(JsVoteClient { client })
     }
 
@@ -214,14 +209,13 @@ impl JsVoteClient {
 
 /// A method's result as the plain JS value the method resolves to.
 fn outcome_to_js(outcome: Outcome) -> Result<JsValue> {
-    let json = match outcome {
-        Outcome::Done => return Ok(JsValue::UNDEFINED),
-        Outcome::Attach(attach) => attach.to_json(),
-        Outcome::Many(many) => Attaches(many).to_json(),
-        Outcome::WithVoted(with_voted) => with_voted.to_json(),
-        Outcome::Voters(page) => page.to_json(),
-    };
-    JSON::parse(&json).map_err(|e| Error::decode(js_text(&e)))
+    match outcome {
+        Outcome::Done => Ok(JsValue::UNDEFINED),
+        Outcome::Attach(attach) => to_js(&*attach),
+        Outcome::Many(many) => to_js(&Attaches(many)),
+        Outcome::WithVoted(with_voted) => to_js(&*with_voted),
+        Outcome::Voters(page) => to_js(&*page),
+    }
 }
 
 fn poll_request(method: Method, poll: &JsValue) -> Result<Request> {
