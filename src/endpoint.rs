@@ -51,7 +51,7 @@ impl Endpoint {
             return Err(Error::invalid_argument(SHAPE));
         }
         Ok(Endpoint {
-            base: crate::concat(&[&origin, "/rest/", user, "/", code, "/"]),
+            base: format!("{origin}/rest/{user}/{code}/"),
             secret: Some(code.to_owned()),
         })
     }
@@ -64,7 +64,7 @@ impl Endpoint {
         let with_scheme = if crate::error::find(domain, "://").is_some() {
             domain.to_owned()
         } else {
-            crate::concat(&["https://", domain])
+            format!("https://{domain}")
         };
         let (origin, path) = split_origin(&with_scheme).ok_or_else(|| {
             Error::invalid_argument("domain must be a portal host such as portal.bitrix24.com")
@@ -76,14 +76,14 @@ impl Endpoint {
         }
         check_transport(&origin, allow_insecure_http)?;
         Ok(Endpoint {
-            base: crate::concat(&[&origin, "/rest/"]),
+            base: format!("{origin}/rest/"),
             secret: None,
         })
     }
 
     /// The URL of a REST method.
     pub fn method_url(&self, method: &str) -> String {
-        crate::concat(&[&self.base, method])
+        format!("{}{method}", self.base)
     }
 
     /// The webhook code, if any: a secret to redact.
@@ -116,7 +116,7 @@ fn split_origin(url: &str) -> Option<(String, &str)> {
         && port_ok(authority);
     host_ok.then(|| {
         (
-            crate::concat(&[&scheme, "://", &authority.to_ascii_lowercase()]),
+            format!("{scheme}://{}", authority.to_ascii_lowercase()),
             path,
         )
     })

@@ -22,7 +22,7 @@ impl Form {
 
     /// Adds `name=<integer>`.
     pub fn number(&mut self, name: &str, value: u64) {
-        self.text(name, &crate::json::uint_text(value));
+        self.text(name, &value.to_string());
     }
 
     /// The encoded body.

@@ -29,8 +29,6 @@ mod prelude {
     pub use alloc::vec::Vec;
 }
 
-pub(crate) use b24_vote_core::concat;
-
 pub mod client;
 pub use b24_vote_core::{decode, error, json, lenient, model, tally};
 pub mod endpoint;

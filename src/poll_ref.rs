@@ -3,7 +3,6 @@
 
 use crate::error::{Error, Result};
 use crate::form::Form;
-use crate::json::uint_text;
 use crate::prelude::*;
 
 /// One poll, by one of the forms every `vote.AttachedVote.*` method takes.
@@ -108,12 +107,10 @@ impl EntityRefs {
     /// Validates the module, the type and 1 to 50 positive ids.
     pub fn new(module_id: String, entity_type: String, entity_ids: Vec<u64>) -> Result<Self> {
         if entity_ids.is_empty() || entity_ids.len() > MAX_ENTITY_IDS {
-            return Err(Error::invalid_argument(crate::concat(&[
-                "entityIds must hold 1 to ",
-                &uint_text(MAX_ENTITY_IDS as u64),
-                " ids, got ",
-                &uint_text(entity_ids.len() as u64),
-            ])));
+            return Err(Error::invalid_argument(format!(
+                "entityIds must hold 1 to {MAX_ENTITY_IDS} ids, got {}",
+                entity_ids.len()
+            )));
         }
         for id in &entity_ids {
             positive(*id, "entityIds[]")?;
@@ -146,10 +143,9 @@ fn module_id_as_stored(module_id: String) -> String {
 
 fn positive(id: u64, name: &str) -> Result<u64> {
     if id == 0 {
-        Err(Error::invalid_argument(crate::concat(&[
-            name,
-            " must be a positive integer",
-        ])))
+        Err(Error::invalid_argument(format!(
+            "{name} must be a positive integer"
+        )))
     } else {
         Ok(id)
     }
@@ -157,10 +153,7 @@ fn positive(id: u64, name: &str) -> Result<u64> {
 
 fn non_empty(value: String, name: &str) -> Result<String> {
     if value.trim_ascii().is_empty() {
-        Err(Error::invalid_argument(crate::concat(&[
-            name,
-            " must not be empty",
-        ])))
+        Err(Error::invalid_argument(format!("{name} must not be empty")))
     } else {
         Ok(value)
     }
@@ -264,10 +257,9 @@ impl Ballot {
         for (question, answers) in &choices {
             positive(*question, "a ballot's question id")?;
             if answers.is_empty() {
-                return Err(Error::invalid_argument(crate::concat(&[
-                    "the ballot gives no answer for question ",
-                    &uint_text(*question),
-                ])));
+                return Err(Error::invalid_argument(format!(
+                    "the ballot gives no answer for question {question}"
+                )));
             }
             for answer in answers {
                 positive(*answer, "a ballot's answer id")?;
@@ -279,7 +271,7 @@ impl Ballot {
     /// Adds `ballot[<question>][]=<answer>` for every choice.
     pub fn write(&self, form: &mut Form) {
         for (question, answers) in &self.0 {
-            let name = crate::concat(&["ballot[", &uint_text(*question), "][]"]);
+            let name = format!("ballot[{question}][]");
             for answer in answers {
                 form.number(&name, *answer);
             }

@@ -318,7 +318,7 @@ async fn invalid_input_rejects_and_sends_nothing() {
         JsValue::from("http://portal.example/rest/1/s3cret/"),
         JsValue::UNDEFINED,
     );
-    let error = insecure.err().unwrap();
+    let error = JsValue::from(insecure.err().unwrap());
     assert_eq!(code(&error), "INVALID_ARGUMENT");
     assert!(!field(&error, "message")
         .as_string()
@@ -616,7 +616,7 @@ async fn frame_mode_with_a_b24frame() {
         .unwrap();
     assert_eq!(num(&attach, "id"), 1.0);
     let bad = JsVoteClient::frame(js(json!({"nothing": true})), JsValue::UNDEFINED);
-    assert_eq!(code(&bad.err().unwrap()), "INVALID_ARGUMENT");
+    assert_eq!(code(&bad.err().unwrap().into()), "INVALID_ARGUMENT");
 }
 
 #[wasm_bindgen_test]

@@ -590,7 +590,12 @@ mod native {
 #[cfg(target_arch = "wasm32")]
 mod wasm {
     use super::*;
-    use b24_vote::wasm::exports::parse_vote_response;
+    use b24_vote::wasm::exports;
+
+    // The export as JS sees it: an error is the thrown `B24VoteError`.
+    fn parse_vote_response(body: JsValue) -> Result<JsValue, JsValue> {
+        exports::parse_vote_response(body).map_err(JsValue::from)
+    }
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_test::wasm_bindgen_test;
 

@@ -3,7 +3,16 @@
 //! wasm-pack test --headless --chrome`): one test body, two runtimes.
 #![cfg(target_arch = "wasm32")]
 
-use b24_vote::wasm::exports::{parse_vote_response, percentages};
+use b24_vote::wasm::exports;
+
+// The exports as JS sees them: an error is the thrown `B24VoteError`.
+fn parse_vote_response(body: JsValue) -> Result<JsValue, JsValue> {
+    exports::parse_vote_response(body).map_err(JsValue::from)
+}
+
+fn percentages(votes: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    exports::percentages(votes, options).map_err(JsValue::from)
+}
 use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;

@@ -3,7 +3,7 @@
 //! method's result type, and unknown fields are skipped without being built.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::json::{uint_text, Fault, Kind, Read, Reader, Writer};
+use crate::json::{Fault, Kind, Read, Reader, Writer};
 use crate::lenient;
 use crate::model::AttachedVote;
 use crate::prelude::*;
@@ -450,7 +450,7 @@ fn found<T>(r: &mut Reader, read: impl FnOnce(&mut Reader) -> Read<T>) -> Read<F
 fn unexpected(expected: &str, got: &str) -> Error {
     Error::new(
         ErrorKind::UnexpectedResult,
-        crate::concat(&["expected ", expected, " as the result, got ", got]),
+        format!("expected {expected} as the result, got {got}"),
     )
 }
 
@@ -466,17 +466,10 @@ fn read_document(body: &str, read: &mut dyn FnMut(&mut Reader) -> Read<()>) -> R
             "the response has an unexpected shape"
         };
         let (line, column) = reader.line_column(fault.at);
-        Error::decode(crate::concat(&[
-            what,
-            ": ",
-            &fault.message,
-            " at ",
-            &fault.path(),
-            " (line ",
-            &uint_text(line as u64),
-            ", column ",
-            &uint_text(column as u64),
-            ")",
-        ]))
+        Error::decode(format!(
+            "{what}: {} at {} (line {line}, column {column})",
+            fault.message,
+            fault.path()
+        ))
     })
 }

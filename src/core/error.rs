@@ -199,11 +199,10 @@ impl Error {
         } else {
             self.code()
         };
-        let mut message = crate::concat(&[code, ": ", &self.0.description]);
-        if let Some(method) = self.0.method {
-            message.push_str(&crate::concat(&[" (", method, ")"]));
+        match self.0.method {
+            Some(method) => format!("{code}: {} ({method})", self.0.description),
+            None => format!("{code}: {}", self.0.description),
         }
-        message
     }
 
     /// Replaces every occurrence of each secret in the description and in

@@ -175,7 +175,10 @@ fn key_id(r: &Reader, key: &str) -> Read<u64> {
         r.shape(
             r.here(),
             // The key is the portal's text: quoted as JSON, not escaped by fmt.
-            crate::concat(&["expected an id as the key, got ", &crate::json::quoted(key)]),
+            format!(
+                "expected an id as the key, got {}",
+                crate::json::quoted(key)
+            ),
         )
     })
 }

@@ -31,25 +31,9 @@ pub mod tally;
 /// What every module uses from `alloc`, as std's prelude would give it.
 mod prelude {
     pub use alloc::borrow::ToOwned;
-    #[cfg(test)]
     pub use alloc::format;
     pub use alloc::string::{String, ToString};
     #[cfg(test)]
     pub use alloc::vec;
     pub use alloc::vec::Vec;
-}
-
-/// `parts` joined, for messages and URLs: `format!` or `<[&str]>::concat`
-/// would each bring a kilobyte of generic code into the wasm.
-#[doc(hidden)]
-pub fn concat(parts: &[&str]) -> alloc::string::String {
-    let mut length = 0;
-    for part in parts {
-        length += part.len();
-    }
-    let mut text = alloc::string::String::with_capacity(length);
-    for part in parts {
-        text.push_str(part);
-    }
-    text
 }

@@ -38,7 +38,7 @@ impl TokenSource for OAuthCallback {
             let failed = |what: &str, detail: &str| {
                 Error::new(
                     ErrorKind::AuthRefreshFailed,
-                    crate::concat(&["refresh ", what, ": ", detail]),
+                    format!("refresh {what}: {detail}"),
                 )
             };
             let returned = refresh
@@ -72,11 +72,7 @@ impl FrameSdk {
         // What the SDK's getters throw is a bad argument, not a crash.
         let read = |value: &JsValue, key: &str| {
             try_get(value, key).map_err(|_| {
-                Error::invalid_argument(crate::concat(&[
-                    "reading the SDK's ",
-                    key,
-                    " threw an exception",
-                ]))
+                Error::invalid_argument(format!("reading the SDK's {key} threw an exception"))
             })
         };
         let sdk = if read(&sdk, "getAuth")?.is_function()
@@ -162,7 +158,7 @@ fn frame_credentials(data: &JsValue) -> Result<Credentials> {
 fn call_method(target: &JsValue, name: &str, arg: Option<&JsValue>) -> Result<JsValue> {
     let function: Function = sdk_field(target, name)?
         .dyn_into()
-        .map_err(|_| Error::invalid_argument(crate::concat(&["the SDK has no ", name, "()"])))?;
+        .map_err(|_| Error::invalid_argument(format!("the SDK has no {name}()")))?;
     let called = match arg {
         Some(arg) => function.call1(target, arg),
         None => function.call0(target),
@@ -170,7 +166,7 @@ fn call_method(target: &JsValue, name: &str, arg: Option<&JsValue>) -> Result<Js
     called.map_err(|e| {
         Error::new(
             ErrorKind::AuthRefreshFailed,
-            crate::concat(&[name, "() threw: ", &js_text(&e)]),
+            format!("{name}() threw: {}", js_text(&e)),
         )
     })
 }
@@ -178,7 +174,7 @@ fn call_method(target: &JsValue, name: &str, arg: Option<&JsValue>) -> Result<Js
 fn refresh_rejected(error: JsValue) -> Error {
     Error::new(
         ErrorKind::AuthRefreshFailed,
-        crate::concat(&["the refresh was rejected: ", &js_text(&error)]),
+        format!("the refresh was rejected: {}", js_text(&error)),
     )
 }
 
@@ -188,7 +184,7 @@ fn sdk_field(target: &JsValue, key: &str) -> Result<JsValue> {
     try_get(target, key).map_err(|e| {
         Error::new(
             ErrorKind::AuthRefreshFailed,
-            crate::concat(&["reading the frame SDK's ", key, " threw: ", &js_text(&e)]),
+            format!("reading the frame SDK's {key} threw: {}", js_text(&e)),
         )
     })
 }

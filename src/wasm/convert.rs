@@ -12,8 +12,26 @@ use wasm_bindgen::JsCast;
 /// A Rust result as a plain JS object: written as JSON in wasm and read
 /// back with the engine's own `JSON.parse`, which builds plain objects with
 /// arrays, numbers and `null` faster than one boundary call per field.
-pub fn to_js<T: ToJson>(value: &T) -> Result<JsValue, JsValue> {
-    JSON::parse(&value.to_json())
+pub fn to_js<T: ToJson>(value: &T) -> Result<JsValue, Error> {
+    JSON::parse(&value.to_json()).map_err(|e| Error::decode(super::auth::js_text(&e)))
+}
+
+/// An [`Error`] on its way to JS. `?` turns an `Error` into it in the
+/// exports, and wasm-bindgen throws (or rejects with) it as a
+/// `B24VoteError`; a newtype because neither `Error` nor `JsValue` is ours.
+#[derive(Debug)]
+pub struct Thrown(Error);
+
+impl From<Error> for Thrown {
+    fn from(error: Error) -> Self {
+        Thrown(error)
+    }
+}
+
+impl From<Thrown> for JsValue {
+    fn from(thrown: Thrown) -> Self {
+        error_to_js(&thrown.0)
+    }
 }
 
 /// A `B24VoteError`: a real JS `Error` with `name`, `code`, `status`,
@@ -52,9 +70,8 @@ pub fn try_get(value: &JsValue, key: &str) -> Result<JsValue, JsValue> {
 /// `value[key]` of a caller's argument: a getter that throws is an
 /// `INVALID_ARGUMENT` naming the field, not "absent".
 pub fn field(value: &JsValue, key: &str) -> Result<JsValue, Error> {
-    try_get(value, key).map_err(|_| {
-        Error::invalid_argument(crate::concat(&["reading ", key, " threw an exception"]))
-    })
+    try_get(value, key)
+        .map_err(|_| Error::invalid_argument(format!("reading {key} threw an exception")))
 }
 
 /// `value[key]` where a failure only loses detail (the text of an error
@@ -83,8 +100,7 @@ extern "C" {
 /// The caller's value as a real array (a copy), or `None` when it is not
 /// an array; `name` is the argument, for the error when reading it throws.
 pub fn array_argument(value: &JsValue, name: &str) -> Result<Option<js_sys::Array>, Error> {
-    let threw =
-        || Error::invalid_argument(crate::concat(&["reading ", name, " threw an exception"]));
+    let threw = || Error::invalid_argument(format!("reading {name} threw an exception"));
     if !array_is_array(value).map_err(|_| threw())? {
         return Ok(None);
     }
@@ -93,9 +109,8 @@ pub fn array_argument(value: &JsValue, name: &str) -> Result<Option<js_sys::Arra
 
 /// `Object.entries` of the caller's object, as `[key, value]` arrays.
 pub fn entries_argument(value: &JsValue, name: &str) -> Result<js_sys::Array, Error> {
-    object_entries(value).map_err(|_| {
-        Error::invalid_argument(crate::concat(&["reading ", name, " threw an exception"]))
-    })
+    object_entries(value)
+        .map_err(|_| Error::invalid_argument(format!("reading {name} threw an exception")))
 }
 
 /// `signal.aborted`, or `Err` when the getter throws (an object that only
@@ -229,7 +244,7 @@ pub fn ascii_host(url: &str) -> Result<String, Error> {
     if authority.is_ascii() || authority.contains('@') {
         return Ok(url.to_owned());
     }
-    let parsed = web_sys::Url::new(&crate::concat(&["http://", authority, "/"]))
+    let parsed = web_sys::Url::new(&format!("http://{authority}/"))
         .map_err(|_| Error::invalid_argument("the portal host is not a valid host name"))?;
-    Ok(crate::concat(&[scheme, &parsed.host(), tail]))
+    Ok(format!("{scheme}{}{tail}", parsed.host()))
 }

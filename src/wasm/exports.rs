@@ -1,8 +1,7 @@
 //! Functions exported to JS as they are: the decoder and the tally.
 
-use super::convert::{array_argument, error_to_js, field, js_string_to_rust, to_js, whole_number};
+use super::convert::{array_argument, field, js_string_to_rust, to_js, whole_number, Thrown};
 use crate::error::Error;
-use crate::json::uint_text;
 use crate::prelude::*;
 use crate::tally::{self, TallyOptions};
 use wasm_bindgen::prelude::*;
@@ -26,13 +25,13 @@ pub fn wasm_instance() -> JsValue {
 #[wasm_bindgen(js_name = parseVoteResponse, unchecked_return_type = "AttachedVote")]
 pub fn parse_vote_response(
     #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
-) -> Result<JsValue, JsValue> {
+) -> Result<JsValue, Thrown> {
     let Some(body) = body.dyn_ref::<js_sys::JsString>() else {
-        return Err(error_to_js(&Error::decode("the body must be a string")));
+        return Err(Error::decode("the body must be a string").into());
     };
     let body = js_string_to_rust(body);
-    let attach = crate::decode::parse_vote_response(&body).map_err(|e| error_to_js(&e))?;
-    to_js(&attach)
+    let attach = crate::decode::parse_vote_response(&body)?;
+    Ok(to_js(&attach)?)
 }
 
 /// Display percentages for vote counts, exactly as the portal's widget.
@@ -40,10 +39,10 @@ pub fn parse_vote_response(
 pub fn percentages(
     #[wasm_bindgen(unchecked_param_type = "number[]")] votes: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "PercentagesOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    let votes = vote_counts(&votes).map_err(|e| error_to_js(&e))?;
-    let options = tally_options(&options).map_err(|e| error_to_js(&e))?;
-    let shown = tally::percentages(&votes, options).map_err(|e| error_to_js(&e))?;
+) -> Result<JsValue, Thrown> {
+    let votes = vote_counts(&votes)?;
+    let options = tally_options(&options)?;
+    let shown = tally::percentages(&votes, options)?;
     // Two boundary calls for the whole list, not one per number.
     let typed = js_sys::Float64Array::from(&shown[..]);
     Ok(js_sys::Array::from(&typed).into())
@@ -65,12 +64,10 @@ fn vote_counts(votes: &JsValue) -> Result<Vec<u64>, Error> {
     let mut counts = Vec::new();
     for (i, v) in votes.iter().enumerate() {
         let count = whole_number(&v).ok_or_else(|| {
-            Error::invalid_argument(crate::concat(&[
-                "votes[",
-                &uint_text(i as u64),
-                "] must be a whole number ≥ 0, got ",
-                describe(&v),
-            ]))
+            Error::invalid_argument(format!(
+                "votes[{i}] must be a whole number ≥ 0, got {}",
+                describe(&v)
+            ))
         })?;
         counts.push(count);
     }
@@ -102,11 +99,10 @@ fn tally_options(options: &JsValue) -> Result<TallyOptions, Error> {
             return Ok(None);
         }
         whole_number(value).map(Some).ok_or_else(|| {
-            Error::invalid_argument(crate::concat(&[
-                name,
-                " must be a whole number ≥ 0, got ",
-                describe(value),
-            ]))
+            Error::invalid_argument(format!(
+                "{name} must be a whole number ≥ 0, got {}",
+                describe(value)
+            ))
         })
     };
     let decimals = count(&decimals, "decimals")?.unwrap_or(0);

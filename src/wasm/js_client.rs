@@ -5,15 +5,16 @@ use crate::prelude::*;
 use alloc::boxed::Box;
 use alloc::rc::Rc;
 
-use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
+use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
-use super::auth::{js_text, FrameSdk, OAuthCallback};
+use super::auth::{FrameSdk, OAuthCallback};
 use super::convert::ascii_host;
 use super::convert::{
-    array_argument, entries_argument, error_to_js, field, signal_aborted, whole_number,
+    array_argument, entries_argument, error_to_js, field, signal_aborted, to_js, whole_number,
+    Thrown,
 };
 use super::host::JsHost;
 use super::runtime::{aborted, promise_of};
@@ -21,9 +22,8 @@ use crate::client::auth::{Credentials, TokenSet};
 use crate::client::{
     CallOptions, ClientOptions, Method, Outcome, Request, RequestHook, VoteClient,
 };
-use crate::decode::{Attaches, ToJson};
+use crate::decode::Attaches;
 use crate::error::{Error, Result};
-use crate::json::uint_text;
 use crate::{Ballot, EntityRefs, PollRef, PollRefParts};
 
 /// A client of one portal with one identity.
@@ -38,23 +38,21 @@ impl JsVoteClient {
     pub fn webhook(
         #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
-    ) -> core::result::Result<JsVoteClient, JsValue> {
+    ) -> core::result::Result<JsVoteClient, Thrown> {
         let build = || -> Result<VoteClient<JsHost>> {
             let url = url
                 .as_string()
                 .ok_or_else(|| Error::invalid_argument("the webhook URL must be a string"))?;
             VoteClient::webhook(JsHost, &ascii_host(&url)?, client_options(&options)?)
         };
-        build()
-            .map(|client| JsVoteClient { client })
-            .map_err(|e| error_to_js(&e))
+        Ok(JsVoteClient { client: build()? })
     }
 
     /// From OAuth tokens; `refresh` is called once when they expire.
     pub fn oauth(
         #[wasm_bindgen(unchecked_param_type = "OAuthCredentials")] auth: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
-    ) -> core::result::Result<JsVoteClient, JsValue> {
+    ) -> core::result::Result<JsVoteClient, Thrown> {
         let build = || -> Result<VoteClient<JsHost>> {
             let options = client_options(&options)?;
             let domain = string(&auth, "domain")?.unwrap_or_default();
@@ -67,20 +65,16 @@ impl JsVoteClient {
             });
             VoteClient::oauth(JsHost, &ascii_host(&domain)?, tokens, refresh, options)
         };
-        build()
-            .map(|client| JsVoteClient { client })
-            .map_err(|e| error_to_js(&e))
+        Ok(JsVoteClient { client: build()? })
     }
 
     /// Inside a portal frame: BX24 (BX24.js) or a B24Frame (@bitrix24/b24jssdk).
     pub fn frame(
         #[wasm_bindgen(unchecked_param_type = "object")] sdk: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
-    ) -> core::result::Result<JsVoteClient, JsValue> {
-        let options = client_options(&options).map_err(|e| error_to_js(&e))?;
-        let client = FrameSdk::new(sdk)
-            .and_then(|sdk| VoteClient::frame(JsHost, sdk, options))
-            .map_err(|e| error_to_js(&e))?;
+    ) -> core::result::Result<JsVoteClient, Thrown> {
+        let options = client_options(&options)?;
+        let client = VoteClient::frame(JsHost, FrameSdk::new(sdk)?, options)?;
         Ok(JsVoteClient { client })
     }
 
@@ -215,14 +209,13 @@ impl JsVoteClient {
 
 /// A method's result as the plain JS value the method resolves to.
 fn outcome_to_js(outcome: Outcome) -> Result<JsValue> {
-    let json = match outcome {
-        Outcome::Done => return Ok(JsValue::UNDEFINED),
-        Outcome::Attach(attach) => attach.to_json(),
-        Outcome::Many(many) => Attaches(many).to_json(),
-        Outcome::WithVoted(with_voted) => with_voted.to_json(),
-        Outcome::Voters(page) => page.to_json(),
-    };
-    JSON::parse(&json).map_err(|e| Error::decode(js_text(&e)))
+    match outcome {
+        Outcome::Done => Ok(JsValue::UNDEFINED),
+        Outcome::Attach(attach) => to_js(&*attach),
+        Outcome::Many(many) => to_js(&Attaches(many)),
+        Outcome::WithVoted(with_voted) => to_js(&*with_voted),
+        Outcome::Voters(page) => to_js(&*page),
+    }
 }
 
 fn poll_request(method: Method, poll: &JsValue) -> Result<Request> {
@@ -288,11 +281,9 @@ fn ballot_from(value: &JsValue) -> Result<Ballot> {
                 answers.push(id);
                 Ok(())
             }
-            None => Err(Error::invalid_argument(crate::concat(&[
-                "answers for question ",
-                &uint_text(question),
-                " must be positive integers",
-            ]))),
+            None => Err(Error::invalid_argument(format!(
+                "answers for question {question} must be positive integers"
+            ))),
         };
         if let Some(given) = array_argument(&given, "the ballot's answers")? {
             for answer in given.iter() {
@@ -423,7 +414,7 @@ fn string(value: &JsValue, key: &str) -> Result<Option<String>> {
     field
         .as_string()
         .map(Some)
-        .ok_or_else(|| Error::invalid_argument(crate::concat(&[key, " must be a string"])))
+        .ok_or_else(|| Error::invalid_argument(format!("{key} must be a string")))
 }
 
 fn number(value: &JsValue, key: &str) -> Result<Option<f64>> {
@@ -435,7 +426,7 @@ fn number(value: &JsValue, key: &str) -> Result<Option<f64>> {
         .as_f64()
         .filter(|n| n.is_finite() && *n > 0.0)
         .map(Some)
-        .ok_or_else(|| Error::invalid_argument(crate::concat(&[key, " must be a positive number"])))
+        .ok_or_else(|| Error::invalid_argument(format!("{key} must be a positive number")))
 }
 
 fn count(value: &JsValue, key: &str) -> Result<Option<u64>> {
@@ -443,9 +434,9 @@ fn count(value: &JsValue, key: &str) -> Result<Option<u64>> {
     if field.is_undefined() || field.is_null() {
         return Ok(None);
     }
-    whole_number(&field).map(Some).ok_or_else(|| {
-        Error::invalid_argument(crate::concat(&[key, " must be a whole number ≥ 0"]))
-    })
+    whole_number(&field)
+        .map(Some)
+        .ok_or_else(|| Error::invalid_argument(format!("{key} must be a whole number ≥ 0")))
 }
 
 /// A positive id given as a number, or as a string of digits (a placement's
@@ -463,9 +454,9 @@ fn optional_id(value: &JsValue, key: &str) -> Result<Option<u64>> {
     if field.is_undefined() || field.is_null() {
         return Ok(None);
     }
-    id(&field).map(Some).ok_or_else(|| {
-        Error::invalid_argument(crate::concat(&[key, " must be a positive integer"]))
-    })
+    id(&field)
+        .map(Some)
+        .ok_or_else(|| Error::invalid_argument(format!("{key} must be a positive integer")))
 }
 
 fn optional_function(value: &JsValue, key: &str) -> Result<Option<Function>> {
@@ -476,5 +467,5 @@ fn optional_function(value: &JsValue, key: &str) -> Result<Option<Function>> {
     field
         .dyn_into::<Function>()
         .map(Some)
-        .map_err(|_| Error::invalid_argument(crate::concat(&[key, " must be a function"])))
+        .map_err(|_| Error::invalid_argument(format!("{key} must be a function")))
 }

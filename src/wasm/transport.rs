@@ -118,11 +118,7 @@ async fn read_body(response: &Response, max_bytes: u64) -> Result<Vec<u8>> {
 fn too_large(max_bytes: u64) -> Error {
     Error::new(
         ErrorKind::ResponseTooLarge,
-        crate::concat(&[
-            "the response is larger than maxResponseBytes (",
-            &crate::json::uint_text(max_bytes),
-            " bytes)",
-        ]),
+        format!("the response is larger than maxResponseBytes ({max_bytes} bytes)"),
     )
 }
 
@@ -130,12 +126,11 @@ fn too_large(max_bytes: u64) -> Error {
 /// names its origin (never its path or query, which may carry secrets),
 /// so that the user can fix the portal address.
 fn redirect_refused(status: u16, location: Option<&str>) -> Error {
-    let mut text = String::from("the portal answered with a redirect, which is not followed");
-    if let Some(origin) = location.and_then(origin_of) {
-        text.push_str(" (it points to ");
-        text.push_str(&origin);
-        text.push_str("; check the portal address)");
-    }
+    let target = match location.and_then(origin_of) {
+        Some(origin) => format!(" (it points to {origin}; check the portal address)"),
+        None => String::new(),
+    };
+    let text = format!("the portal answered with a redirect, which is not followed{target}");
     Error::new(ErrorKind::RedirectRefused, text).with_status(status)
 }
 
@@ -154,7 +149,7 @@ fn origin_of(url: &str) -> Option<String> {
     };
     let safe = |b: u8| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b);
     (scheme.bytes().all(|b| b.is_ascii_alphabetic()) && !host.is_empty() && host.bytes().all(safe))
-        .then(|| crate::concat(&[scheme, "://", host]))
+        .then(|| format!("{scheme}://{host}"))
 }
 
 /// gloo-net's error building the request (a URL `fetch` cannot take).
