@@ -135,7 +135,7 @@ mod tests {
     #[test]
     fn vote_is_not_repeated_when_the_portal_may_have_run_it() {
         let server = Error::portal("INTERNAL_SERVER_ERROR", "x", 500);
-        let cut = Error::decode("eof").with_status(200);
+        let cut = Error::cut_off("eof").with_status(200);
         for error in [network(), server, cut] {
             assert_eq!(
                 decide(&error, attempt(MethodClass::Vote, 0)),
@@ -167,7 +167,8 @@ mod tests {
             Error::portal("ACCESS_DENIED", "x", 403),
             network(),
             Error::decode("html").with_status(502),
-            Error::decode("cut").with_status(200),
+            Error::cut_off("cut").with_status(200),
+            Error::decode("whole but wrong").with_status(200),
             Error::decode("bad").with_status(400),
             Error::new(ErrorKind::Timeout, "t"),
             Error::new(ErrorKind::Aborted, "a"),

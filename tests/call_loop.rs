@@ -800,7 +800,6 @@ fn a_decode_error_is_retried_when_the_answer_was_lost() {
 }
 
 #[test]
-#[ignore = "fails: src/core/error.rs retries every 2xx DECODE_ERROR, README only a cut-off one (reported to the lead)"]
 fn a_decode_error_on_a_whole_2xx_answer_is_not_retried() {
     // Not lost: a whole 2xx answer that is not the expected JSON. Asking
     // again gets the same answer.

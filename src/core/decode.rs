@@ -466,10 +466,26 @@ fn read_document(body: &str, read: &mut dyn FnMut(&mut Reader) -> Read<()>) -> R
             "the response has an unexpected shape"
         };
         let (line, column) = reader.line_column(fault.at);
-        Error::decode(format!(
+        let description = format!(
             "{what}: {} at {} (line {line}, column {column})",
             fault.message,
             fault.path()
-        ))
+        );
+        if fault.syntax && ends_early(body, fault.at) {
+            Error::cut_off(description)
+        } else {
+            Error::decode(description)
+        }
     })
+}
+
+/// Whether a syntax fault at `at` is the body ending early: nothing is left
+/// but the start of a literal or of a `\u` escape.
+fn ends_early(body: &str, at: usize) -> bool {
+    let rest = body.get(at..).unwrap_or_default().trim_end();
+    rest.is_empty()
+        || ["null", "true", "false"]
+            .iter()
+            .any(|literal| literal.starts_with(rest))
+        || (rest.starts_with("\\u") && rest.len() < 6)
 }

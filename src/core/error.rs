@@ -20,6 +20,8 @@ pub enum ErrorKind {
     Aborted,
     /// The body was not JSON, or JSON of the wrong shape.
     Decode,
+    /// The body ended inside its JSON: the answer was cut off on its way.
+    CutOff,
     /// Well-formed JSON, but not the result this method returns
     /// (e.g. `{"result": []}` where an attach is expected).
     UnexpectedResult,
@@ -102,6 +104,11 @@ impl Error {
         Error::new(ErrorKind::Decode, description)
     }
 
+    /// A `DECODE_ERROR` for a body that ended inside its JSON.
+    pub fn cut_off(description: impl Into<String>) -> Self {
+        Error::new(ErrorKind::CutOff, description)
+    }
+
     /// An `INVALID_ARGUMENT`: bad input from the caller, nothing was sent.
     pub fn invalid_argument(description: impl Into<String>) -> Self {
         Error::new(ErrorKind::InvalidArgument, description)
@@ -131,7 +138,7 @@ impl Error {
             ErrorKind::Network => "NETWORK_ERROR",
             ErrorKind::Timeout => "TIMEOUT",
             ErrorKind::Aborted => "ABORTED",
-            ErrorKind::Decode => "DECODE_ERROR",
+            ErrorKind::Decode | ErrorKind::CutOff => "DECODE_ERROR",
             ErrorKind::UnexpectedResult => "UNEXPECTED_RESULT",
             ErrorKind::InvalidArgument => "INVALID_ARGUMENT",
             ErrorKind::AuthRefreshFailed => "AUTH_REFRESH_FAILED",
@@ -180,9 +187,12 @@ impl Error {
             },
             ErrorKind::Network => Retry::MayHaveRun,
             // An HTML error page, or a 2xx body cut off: the answer was lost.
-            ErrorKind::Decode if status >= 500 || (200..300).contains(&status) => Retry::MayHaveRun,
+            // A whole 2xx answer of the wrong shape would come back the same.
+            ErrorKind::Decode | ErrorKind::CutOff if status >= 500 => Retry::MayHaveRun,
+            ErrorKind::CutOff if (200..300).contains(&status) => Retry::MayHaveRun,
             ErrorKind::Timeout => Retry::CallerMay,
             ErrorKind::Decode
+            | ErrorKind::CutOff
             | ErrorKind::Aborted
             | ErrorKind::UnexpectedResult
             | ErrorKind::InvalidArgument
