@@ -421,19 +421,21 @@ fn thin(value: &mut Value) {
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use super::*;
-    use b24_vote::decode::{decode_response, Attaches, Done, MethodResult, ToJson};
+    use b24_vote::decode::{decode_response, Attaches, Done, MethodResult};
     use b24_vote::{AttachWithVoted, AttachedVote, VoterPage};
 
-    /// What JS receives for the result decoded from `fixture`: the JSON the
-    /// wasm side hands to `JSON.parse`, or nothing for `Promise<void>`.
-    fn handed_to_js<T: MethodResult + ToJson>(name: &str) -> Option<Value> {
+    /// What JS receives for the result decoded from `fixture`: the value
+    /// its `Serialize` gives (the wasm side hands it over through
+    /// serde-wasm-bindgen's JSON-compatible serializer), or nothing for
+    /// `Promise<void>`.
+    fn handed_to_js<T: MethodResult + serde::Serialize>(name: &str) -> Option<Value> {
         let result = decode_response::<T>(200, &fixture(name))
             .unwrap_or_else(|e| panic!("{name}.json: {}", e.message()));
         Some(json_of(&result))
     }
 
-    fn json_of(result: &impl ToJson) -> Value {
-        serde_json::from_str(&result.to_json()).unwrap()
+    fn json_of(result: &impl serde::Serialize) -> Value {
+        serde_json::to_value(result).unwrap()
     }
 
     /// parseVoteResponse, and the docs' get example: a bare `{"attach": …}`.

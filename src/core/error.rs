@@ -246,7 +246,8 @@ const SHORT_SECRET: usize = 8;
 pub fn redact(text: &str, secrets: &[String]) -> String {
     let mut out = text.to_owned();
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        let whole_token_only = secret.chars().count() < SHORT_SECRET;
+        // Bytes, not characters: a non-ASCII secret only errs towards more redaction.
+        let whole_token_only = secret.len() < SHORT_SECRET;
         let mut rest = out.as_str();
         let mut replaced = String::new();
         while let Some(at) = find(rest, secret) {

@@ -1,7 +1,8 @@
 //! The typed poll model: the clean camelCase objects users get, read
 //! straight from the PHP-shaped `attach` object the portal sends (leniently).
 
-use crate::json::{Read, Reader, Writer};
+use crate::json::{Read, Reader};
+use serde::Serialize;
 use crate::lenient;
 use crate::prelude::*;
 use crate::tally::{self, pair_key, TallyOptions};
@@ -14,7 +15,8 @@ pub const HIDE_RESULT: u64 = 2;
 pub const ANONYMOUSLY: u64 = 2;
 
 /// A poll attached to a chat message or a feed post, as users see it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AttachedVote {
     /// Id (attach id for a poll; answer or question id otherwise).
     pub id: u64,
@@ -55,7 +57,8 @@ pub struct AttachedVote {
 }
 
 /// One question of a poll.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Question {
     /// Id (attach id for a poll; answer or question id otherwise).
     pub id: u64,
@@ -82,7 +85,8 @@ pub struct Question {
 }
 
 /// One answer of a question, with its share of the votes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Answer {
     /// Id (attach id for a poll; answer or question id otherwise).
     pub id: u64,
@@ -323,123 +327,4 @@ fn require(r: &Reader, at: usize, ok: bool, message: &str) -> Read<()> {
 /// Question types whose answers may be chosen together.
 fn is_multiple(field_type: u64) -> bool {
     matches!(field_type, 1 | 3)
-}
-
-impl AttachedVote {
-    /// The JS shape, as JSON text.
-    pub fn write_json(&self, w: &mut Writer) {
-        w.open_object();
-        for (key, value) in [
-            ("id", self.id),
-            ("voteId", self.vote_id),
-            ("entityId", self.entity_id),
-            ("ballots", self.ballots),
-            ("anonymity", self.anonymity),
-        ] {
-            w.key(key);
-            w.uint(value);
-        }
-        w.key("anonymous");
-        w.bool(self.anonymous);
-        w.key("options");
-        w.uint(self.options);
-        for (key, value) in [
-            ("allowRevote", self.allow_revote),
-            ("hideResult", self.hide_result),
-            ("canEdit", self.can_edit),
-            ("canVote", self.can_vote),
-            ("canRevote", self.can_revote),
-            ("isVoted", self.is_voted),
-            ("isFinished", self.is_finished),
-        ] {
-            w.key(key);
-            w.bool(value);
-        }
-        for (key, value) in [
-            ("signedAttachId", &self.signed_attach_id),
-            ("resultUrl", &self.result_url),
-            ("downloadUrl", &self.download_url),
-        ] {
-            w.key(key);
-            w.string(value);
-        }
-        w.key("questions");
-        w.open_array();
-        for question in &self.questions {
-            question.write_json(w);
-        }
-        w.close_array();
-        w.close_object();
-    }
-}
-
-impl Question {
-    fn write_json(&self, w: &mut Writer) {
-        w.open_object();
-        w.key("id");
-        w.uint(self.id);
-        w.key("text");
-        w.string(&self.text);
-        w.key("textType");
-        w.string(&self.text_type);
-        w.key("sort");
-        w.uint(self.sort);
-        w.key("fieldType");
-        w.uint(self.field_type);
-        for (key, value) in [
-            ("multiple", self.multiple),
-            ("active", self.active),
-            ("required", self.required),
-        ] {
-            w.key(key);
-            w.bool(value);
-        }
-        w.key("voters");
-        w.uint(self.voters);
-        w.key("myAnswerIds");
-        w.open_array();
-        for id in &self.my_answer_ids {
-            w.uint(*id);
-        }
-        w.close_array();
-        w.key("answers");
-        w.open_array();
-        for answer in &self.answers {
-            answer.write_json(w);
-        }
-        w.close_array();
-        w.close_object();
-    }
-}
-
-impl Answer {
-    fn write_json(&self, w: &mut Writer) {
-        w.open_object();
-        w.key("id");
-        w.uint(self.id);
-        w.key("text");
-        w.string(&self.text);
-        w.key("textType");
-        w.string(&self.text_type);
-        w.key("sort");
-        w.uint(self.sort);
-        w.key("votes");
-        w.uint(self.votes);
-        w.key("percent");
-        w.number(self.percent);
-        w.key("exactPercent");
-        w.number(self.exact_percent);
-        w.key("serverPercent");
-        match self.server_percent {
-            Some(p) => w.number(p),
-            None => w.null(),
-        }
-        w.key("votedByMe");
-        w.bool(self.voted_by_me);
-        w.key("color");
-        w.string(&self.color);
-        w.key("reaction");
-        w.string(&self.reaction);
-        w.close_object();
-    }
 }

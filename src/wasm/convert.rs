@@ -1,19 +1,18 @@
 //! Rust values to JS values and back.
 
-use crate::decode::ToJson;
 use crate::error::Error;
 use crate::prelude::*;
 use alloc::vec;
 use core::cell::RefCell;
-use js_sys::{Reflect, JSON};
+use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// A Rust result as a plain JS object: written as JSON in wasm and read
-/// back with the engine's own `JSON.parse`, which builds plain objects with
-/// arrays, numbers and `null` faster than one boundary call per field.
-pub fn to_js<T: ToJson>(value: &T) -> Result<JsValue, Error> {
-    JSON::parse(&value.to_json()).map_err(|e| Error::decode(super::auth::js_text(&e)))
+/// A Rust result as a plain JS object (maps as objects, never `Map`).
+pub fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, Error> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| Error::decode(format!("the result could not be handed to JS: {e}")))
 }
 
 /// An [`Error`] on its way to JS. `?` turns an `Error` into it in the
