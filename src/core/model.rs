@@ -2,10 +2,10 @@
 //! straight from the PHP-shaped `attach` object the portal sends (leniently).
 
 use crate::json::{Read, Reader};
-use serde::Serialize;
 use crate::lenient;
 use crate::prelude::*;
 use crate::tally::{self, pair_key, TallyOptions};
+use serde::Serialize;
 
 /// `OPTIONS` bit: users may change or withdraw their vote.
 pub const ALLOW_REVOTE: u64 = 1;
