@@ -325,9 +325,14 @@ impl Voter {
     }
 }
 
-/// The voters by answer id as a JS object keyed by the id.
+/// The voters by answer id as a JS object keyed by the id (JS object keys
+/// are strings, and serde-wasm-bindgen's plain objects take only those).
 fn by_answer_id<S: Serializer>(voted: &[(u64, Vec<Voter>)], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_map(voted.iter().map(|(answer, voters)| (answer, voters)))
+    s.collect_map(
+        voted
+            .iter()
+            .map(|(answer, voters)| (answer.to_string(), voters)),
+    )
 }
 
 /// `{"items": [...]}`, the result of getMany and getAnswerVoted.
