@@ -331,7 +331,7 @@ fn by_answer_id<S: Serializer>(voted: &[(u64, Vec<Voter>)], s: S) -> Result<S::O
     s.collect_map(
         voted
             .iter()
-            .map(|(answer, voters)| (answer.to_string(), voters)),
+            .map(|(answer, voters)| (crate::json::uint_text(*answer), voters)),
     )
 }
 
