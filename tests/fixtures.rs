@@ -221,6 +221,39 @@ fn decode_errors_say_where() {
 }
 
 #[test]
+fn a_body_cut_anywhere_may_be_retried_a_whole_wrong_one_not() {
+    // Every cut of two fixtures (literals and `\u` escapes included) is a
+    // DECODE_ERROR a 2xx answer may be retried after: the answer was lost.
+    for name in ["recall", "getWithVoted"] {
+        let body = fixture(name);
+        for cut in 1..body.len() {
+            let Some(prefix) = body.get(..cut) else {
+                continue;
+            };
+            if let Err(err) = decode_response::<AttachedVote>(200, prefix) {
+                assert_eq!(err.code(), "DECODE_ERROR", "{name} cut at {cut}");
+                assert!(
+                    err.retryable(),
+                    "{name} cut at {cut}: {}",
+                    err.description()
+                );
+            }
+        }
+    }
+    // A whole 2xx answer that is not the expected JSON comes back the same.
+    let whole = [
+        "<!DOCTYPE html><html><body>Maintenance</body></html>",
+        r#"{"result":{"attach":{"ID":"x","QUESTIONS":{}}}}"#,
+        r#"{"result":{"attach":nul}}"#,
+    ];
+    for body in whole {
+        let err = decode_response::<AttachedVote>(200, body).unwrap_err();
+        assert_eq!(err.code(), "DECODE_ERROR", "{body}");
+        assert!(!err.retryable(), "{body}");
+    }
+}
+
+#[test]
 fn orders_by_sort_then_id_and_tallies_in_id_order() {
     // Answers 9 and 4 tie on the fraction; 4 is earlier by id and gets the
     // spare point, although 9 sorts first on screen.

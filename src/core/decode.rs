@@ -406,12 +406,13 @@ fn read_document(body: &str, read: &mut dyn FnMut(&mut Reader) -> Read<()>) -> R
 }
 
 /// Whether a syntax fault at `at` is the body ending early: nothing is left
-/// but the start of a literal or of a `\u` escape.
+/// but the start of a literal, or the first hex digits of a `\u` escape
+/// (the reader faults at its last digit).
 fn ends_early(body: &str, at: usize) -> bool {
     let rest = body.get(at..).unwrap_or_default().trim_end();
     rest.is_empty()
         || ["null", "true", "false"]
             .iter()
             .any(|literal| literal.starts_with(rest))
-        || (rest.starts_with("\\u") && rest.len() < 6)
+        || (rest.len() < 4 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
 }
