@@ -923,6 +923,16 @@ fn by_default_the_rate_limiter_lets_50_through_then_2_per_second() {
 }
 
 #[test]
+fn without_the_rate_limiter_a_burst_leaves_at_once() {
+    // `rateLimit: false`: the caller spaces calls, or the portal refuses them.
+    let host = FakeHost::new(|_, _| ok(STOP));
+    let client = webhook(&host, no_limit());
+    let calls = stops(&client, 60);
+    assert!(run(&host, calls).iter().all(Result::is_ok));
+    assert_eq!(host.send_times(), vec![0.0; 60]);
+}
+
+#[test]
 fn a_vote_refused_by_the_operating_limit_is_retried_at_its_reset() {
     let host = operating_limit_portal();
     let client = webhook(&host, no_limit());
