@@ -266,6 +266,16 @@ fn webhook(host: &FakeHost, options: ClientOptions) -> VoteClient<FakeHost> {
     .unwrap()
 }
 
+/// Builds one answer afresh, for a case run against two clients.
+type MakeAnswer = fn() -> Answer;
+
+/// A portal whose first answer is `first` and every later one the recall
+/// fixture.
+fn first_then_recall(first: Answer) -> FakeHost {
+    let first = RefCell::new(Some(first));
+    FakeHost::new(move |_, _| first.borrow_mut().take().unwrap_or_else(|| ok(RECALL)))
+}
+
 fn no_limit() -> ClientOptions {
     ClientOptions {
         rate_limit: None,
@@ -322,40 +332,25 @@ fn retries_stop_after_the_configured_number() {
 
 #[test]
 fn a_vote_that_may_have_run_is_never_repeated_but_reads_and_recall_are() {
-    for (kind, answer) in [
-        ("network", network_error()),
-        (
-            "5xx html",
-            (50.0, Ok(reply(502, "<html>Bad Gateway</html>"))),
-        ),
-        (
-            "cut 2xx",
-            (50.0, Ok(reply(200, &RECALL[..RECALL.len() / 2]))),
-        ),
-        ("500", portal_error(500, "INTERNAL_SERVER_ERROR")),
-    ] {
-        let first = RefCell::new(Some(answer));
-        let host = FakeHost::new(move |_, _| first.borrow_mut().take().unwrap_or(ok(RECALL)));
+    let answers: [(&str, MakeAnswer); 4] = [
+        ("network", network_error),
+        ("5xx html", || {
+            (50.0, Ok(reply(502, "<html>Bad Gateway</html>")))
+        }),
+        ("cut 2xx", || {
+            (50.0, Ok(reply(200, &RECALL[..RECALL.len() / 2])))
+        }),
+        ("500", || portal_error(500, "INTERNAL_SERVER_ERROR")),
+    ];
+    for (kind, answer) in answers {
+        let host = first_then_recall(answer());
         let client = webhook(&host, no_limit());
         let ballot = b24_vote::Ballot::new(vec![(1, vec![1])]).unwrap();
         let voted = run_one(&host, client.vote(&POLL, &ballot, CallOptions::default()));
         assert!(voted.is_err(), "{kind}: vote must fail");
         assert_eq!(host.sent().len(), 1, "{kind}: vote sent once");
 
-        let first = RefCell::new(None::<(f64, Result<Reply>)>);
-        let host = FakeHost::new(move |_, n| {
-            if n == 0 {
-                first.borrow_mut().take();
-                match kind {
-                    "network" => network_error(),
-                    "5xx html" => (50.0, Ok(reply(502, "<html>Bad Gateway</html>"))),
-                    "cut 2xx" => (50.0, Ok(reply(200, &RECALL[..RECALL.len() / 2]))),
-                    _ => portal_error(500, "INTERNAL_SERVER_ERROR"),
-                }
-            } else {
-                ok(RECALL)
-            }
-        });
+        let host = first_then_recall(answer());
         let client = webhook(&host, no_limit());
         let recalled = run_one(&host, client.recall(&POLL, CallOptions::default()));
         assert!(recalled.is_ok(), "{kind}: recall retried");
@@ -788,10 +783,7 @@ fn a_decode_error_is_retried_when_the_answer_was_lost() {
         (200, RECALL[..RECALL.len() / 2].to_owned()),
     ];
     for (status, body) in lost {
-        let host = FakeHost::new(move |_, n| match n {
-            0 => (50.0, Ok(reply(status, &body))),
-            _ => ok(RECALL),
-        });
+        let host = first_then_recall((50.0, Ok(reply(status, &body))));
         let client = webhook(&host, no_limit());
         let recalled = run_one(&host, client.recall(&POLL, CallOptions::default()));
         assert!(recalled.is_ok(), "{status}: {recalled:?}");
